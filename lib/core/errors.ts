@@ -1,0 +1,118 @@
+/**
+ * The one error registry (ARCHITECTURE rule 6). Every failure qosmos reports is an instance of
+ * one of these classes: a stable `code` for programs, an MQTT reason code where one exists, and
+ * a message for people. Callbacks never receive "a number or an Error".
+ */
+export abstract class QosmosError extends Error {
+  abstract readonly code: string
+  /** The MQTT 5 reason code that reports this failure on the wire, where one exists. */
+  readonly reasonCode: number | undefined
+  constructor (message: string, reasonCode?: number, options?: ErrorOptions) {
+    super(message, options)
+    this.reasonCode = reasonCode
+  }
+
+  override get name (): string { return this.constructor.name }
+}
+
+/** Bytes that are not a well-formed MQTT packet (v5 reason 0x81). */
+export class MalformedPacketError extends QosmosError {
+  readonly code = 'QOSMOS_MALFORMED_PACKET'
+  constructor (message: string, options?: ErrorOptions) { super(message, 0x81, options) }
+}
+
+/** A well-formed packet that breaks a protocol rule (v5 reason 0x82). */
+export class ProtocolViolationError extends QosmosError {
+  readonly code = 'QOSMOS_PROTOCOL_ERROR'
+  constructor (message: string, options?: ErrorOptions) { super(message, 0x82, options) }
+}
+
+/** A packet larger than the receiver's Maximum Packet Size (v5 reason 0x95). */
+export class PacketTooLargeError extends QosmosError {
+  readonly code = 'QOSMOS_PACKET_TOO_LARGE'
+  readonly size: number
+  readonly limit: number
+  constructor (size: number, limit: number) {
+    super(`packet of ${size} bytes exceeds the maximum packet size of ${limit} bytes`, 0x95)
+    this.size = size
+    this.limit = limit
+  }
+}
+
+/** A PUBLISH topic name that breaks the topic name rules (v5 reason 0x90). */
+export class InvalidTopicNameError extends QosmosError {
+  readonly code = 'QOSMOS_INVALID_TOPIC_NAME'
+  constructor (message: string) { super(message, 0x90) }
+}
+
+/** A subscription topic filter that breaks the topic filter rules (v5 reason 0x8F). */
+export class InvalidTopicFilterError extends QosmosError {
+  readonly code = 'QOSMOS_INVALID_TOPIC_FILTER'
+  constructor (message: string) { super(message, 0x8f) }
+}
+
+/** Every packet identifier (1..65535) is in flight: no identifier can be allocated. */
+export class PacketIdExhaustedError extends QosmosError {
+  readonly code = 'QOSMOS_PACKET_ID_EXHAUSTED'
+  constructor () { super('all 65535 packet identifiers are in flight') }
+}
+
+/** A packet identifier that is already in use (v5 reason 0x91). */
+export class PacketIdInUseError extends QosmosError {
+  readonly code = 'QOSMOS_PACKET_ID_IN_USE'
+  readonly packetId: number
+  constructor (packetId: number) {
+    super(`packet identifier ${packetId} is already in use`, 0x91)
+    this.packetId = packetId
+  }
+}
+
+/** The peer sent more unacknowledged QoS 1/2 PUBLISH packets than our Receive Maximum (v5 0x93). */
+export class ReceiveMaximumExceededError extends QosmosError {
+  readonly code = 'QOSMOS_RECEIVE_MAXIMUM_EXCEEDED'
+  constructor (limit: number) { super(`more than ${limit} QoS 1/2 publications in flight`, 0x93) }
+}
+
+/** A packet that no transition accepts in the current state of a flow. */
+export class UnexpectedPacketError extends ProtocolViolationError {
+  override readonly code = 'QOSMOS_UNEXPECTED_PACKET' as 'QOSMOS_PROTOCOL_ERROR'
+  readonly packetType: string
+  readonly state: string
+  constructor (packetType: string, state: string, rule: string) {
+    super(`unexpected ${packetType.toUpperCase()} while ${state}: ${rule}`)
+    this.packetType = packetType
+    this.state = state
+  }
+}
+
+/** A publication whose flow ended with an MQTT 5 error reason code from the receiver. */
+export class PublishRejectedError extends QosmosError {
+  readonly code = 'QOSMOS_PUBLISH_REJECTED'
+  constructor (reasonCode: number, reasonString?: string) {
+    super(`publication refused with reason code 0x${reasonCode.toString(16).padStart(2, '0')}${reasonString === undefined ? '' : `: ${reasonString}`}`, reasonCode)
+  }
+}
+
+/** A storage backend failed; the operation that needed it did not take effect. */
+export class StorageError extends QosmosError {
+  readonly code = 'QOSMOS_STORAGE_ERROR'
+  constructor (message: string, options?: ErrorOptions) { super(message, 0x80, options) }
+}
+
+/** A queue reached its configured limit and the publication was dropped (v5 0x97 Quota exceeded). */
+export class QueueFullError extends QosmosError {
+  readonly code = 'QOSMOS_QUEUE_FULL'
+  constructor (message: string) { super(message, 0x97) }
+}
+
+/** The session ended (closed, taken over or expired) before a flow completed. */
+export class SessionClosedError extends QosmosError {
+  readonly code = 'QOSMOS_SESSION_CLOSED'
+  constructor (message = 'the session was closed') { super(message) }
+}
+
+/** An invalid option or argument given by the application or on the command line. */
+export class InvalidArgumentError extends QosmosError {
+  readonly code = 'QOSMOS_INVALID_ARGUMENT'
+  constructor (message: string) { super(message) }
+}

@@ -1,0 +1,8 @@
+export * from './types.js'
+export { atMostOnceSend, atMostOnceReceive, messageOf } from './at-most-once.js'
+export { atLeastOnceSender } from './at-least-once-sender.js'
+export { atLeastOnceReceive } from './at-least-once-receiver.js'
+export { exactlyOnceSender } from './exactly-once-sender.js'
+export { exactlyOnceReceiver } from './exactly-once-receiver.js'
+export { publishPacket } from './publish-packet.js'
+export * from './flows.js'
