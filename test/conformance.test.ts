@@ -1,0 +1,22 @@
+import test from 'ava'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT, loadStatements, renderConformance } from '../scripts/conformance-lib.js'
+
+test('the statement lists hold 141 statements of 3.1.1 and 251 of 5.0', t => {
+  const all = loadStatements()
+  t.is(all.filter(s => s.version === '3.1.1').length, 141)
+  t.is(all.filter(s => s.version === '5').length, 251)
+})
+
+test('every test citation names a real statement of its version, and n/a rows are consistent', t => {
+  const { problems } = renderConformance()
+  t.deepEqual(problems, [])
+})
+
+test('CONFORMANCE.md is up to date with the tests (run `npm run conformance` to regenerate)', t => {
+  const { markdown } = renderConformance()
+  const committed = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8')
+  t.true(committed === markdown, 'CONFORMANCE.md differs from what the tests cite: run `npm run conformance`')
+  t.is(committed.split('\n').filter(l => /^\| v(3\.1\.1|5) MQTT-/.test(l)).length, 392)
+})
