@@ -18,9 +18,9 @@ export interface TestRef { readonly file: string, readonly title: string }
 export interface Citation extends TestRef { readonly version: Version, readonly id: string }
 
 export function specDir (): string {
-  const candidates = [process.env.QOSMOS_SPEC_DIR, join(ROOT, '..', 'shared', 'spec'), join(ROOT, 'conformance', 'spec')]
+  const candidates = [process.env.QOSMOS_SPEC_DIR, join(ROOT, 'conformance', 'spec')]
   for (const c of candidates) if (c !== undefined && existsSync(join(c, 'normative-5.tsv'))) return c
-  throw new Error('normative statement lists not found (../shared/spec or conformance/spec)')
+  throw new Error('normative statement lists not found in conformance/spec')
 }
 
 export function loadStatements (): Statement[] {

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, loadStatements, renderConformance } from '../scripts/conformance-lib.js'
 
@@ -19,4 +19,12 @@ test('CONFORMANCE.md is up to date with the tests (run `npm run conformance` to 
   const committed = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8')
   t.true(committed === markdown, 'CONFORMANCE.md differs from what the tests cite: run `npm run conformance`')
   t.is(committed.split('\n').filter(l => /^\| v(3\.1\.1|5) MQTT-/.test(l)).length, 392)
+})
+
+test('the committed statement lists match the shared ones when those are beside the checkout', t => {
+  const shared = join(ROOT, '..', 'shared', 'spec')
+  if (!existsSync(shared)) { t.pass('no shared/ beside this checkout'); return }
+  for (const f of ['normative-311.tsv', 'normative-5.tsv']) {
+    t.is(readFileSync(join(ROOT, 'conformance', 'spec', f), 'utf8'), readFileSync(join(shared, f), 'utf8'), f)
+  }
 })
