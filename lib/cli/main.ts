@@ -1,28 +1,88 @@
 /** The `qosmos` command: `qosmos <command> [options]`. */
+import { InvalidArgumentError } from '../core/errors.js'
+import { formatUsage } from './args.js'
+import { runBrokerCommand } from './broker-command.js'
+import type { BrokerCommandDeps, CreateBroker } from './broker-command.js'
+import { BROKER_SPEC } from './broker-config.js'
+import { PASSWD_SPEC, runPasswdCommand } from './passwd-command.js'
+import type { PasswdDeps } from './passwd-command.js'
+
 const USAGE = `usage: qosmos <command> [options]
 
 commands:
   broker    run an MQTT 3.1, 3.1.1 and 5.0 broker
-  help      show this text
+  passwd    add, change or delete a user in a password file
+  help      show this text, or 'qosmos help <command>'
 
 Run 'qosmos <command> --help' for the options of a command.`
 
-/** Runs the CLI; resolves with the exit code (undefined when a long-running command keeps the process). */
-export async function main (argv: readonly string[]): Promise<number | undefined> {
-  const [command, ...rest] = argv
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE)
-      return 0
-    case 'broker':
-      console.log(USAGE)
-      console.log(`\nqosmos broker: not available in this build yet (options given: ${rest.join(' ') || 'none'})`)
-      return 0
-    default:
-      console.error(`qosmos: unknown command '${command}' (try 'qosmos help')`)
-      return 2
+export interface MainDeps {
+  readonly out?: (line: string) => void
+  readonly err?: (line: string) => void
+  /** Overrides for the broker command (tests); createBroker defaults to lib/broker's. */
+  readonly broker?: Partial<BrokerCommandDeps>
+  readonly passwd?: PasswdDeps
+}
+
+/**
+ * lib/broker/index.ts's createBroker, loaded when `qosmos broker` runs. The specifier is not a
+ * literal so that this file compiles before the broker module exists.
+ */
+async function loadCreateBroker (): Promise<CreateBroker> {
+  const specifier = '../broker/index.js'
+  let mod: { createBroker?: unknown }
+  try {
+    mod = await import(specifier) as { createBroker?: unknown }
+  } catch (err) {
+    throw new Error(`qosmos broker: the broker module could not be loaded (${err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)})`)
   }
+  if (typeof mod.createBroker !== 'function') throw new Error('qosmos broker: lib/broker does not export createBroker')
+  return mod.createBroker as CreateBroker
+}
+
+/**
+ * Runs the CLI; resolves with the exit code, or undefined while a long-running command (the
+ * broker) keeps the process alive. Usage errors print one line on stderr and give 2; other
+ * failures print one line and give 1.
+ */
+export async function main (argv: readonly string[], deps: MainDeps = {}): Promise<number | undefined> {
+  const out = deps.out ?? ((line: string) => { process.stdout.write(`${line}\n`) })
+  const err = deps.err ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+        out(USAGE)
+        return 0
+      case 'help': {
+        const topic = rest[0]
+        if (topic === undefined) out(USAGE)
+        else if (topic === 'broker') out(formatUsage(BROKER_SPEC))
+        else if (topic === 'passwd') out(formatUsage(PASSWD_SPEC))
+        else { err(`qosmos help: unknown command '${topic}' (try 'qosmos help')`); return 2 }
+        return 0
+      }
+      case 'broker': {
+        // Loaded only once the arguments are known to be good.
+        const createBroker = deps.broker?.createBroker ?? (async options => (await loadCreateBroker())(options))
+        const result = await runBrokerCommand(rest, { out, err, ...deps.broker, createBroker })
+        return typeof result === 'number' ? result : undefined
+      }
+      case 'passwd':
+        return await runPasswdCommand(rest, { out, ...deps.passwd })
+      default:
+        err(`qosmos: unknown command '${command}' (try 'qosmos help')`)
+        return 2
+    }
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) { err(oneLine(e.message)); return 2 }
+    err(oneLine(e instanceof Error ? e.message.startsWith('qosmos') ? e.message : `qosmos ${command ?? ''}: ${e.message}` : `qosmos: ${String(e)}`))
+    return 1
+  }
+}
+
+function oneLine (message: string): string {
+  return message.split('\n')[0] ?? ''
 }
