@@ -92,6 +92,9 @@ export function collectCitations (): { citations: Citation[], problems: string[]
       for (const lit of stringLiterals(readFileSync(path, 'utf8'))) {
         const matches = [...lit.text.matchAll(CITE)]
         if (matches.length === 0) continue
+        // A dynamic string in a helper is an assertion message, not a title; in a test file it
+        // would hide which statement a generated test covers, so it is an error there.
+        if (lit.dynamic && !file.endsWith('.test.ts')) continue
         if (lit.dynamic) { problems.push(`${file}: a title citing a statement must be a plain literal: ${lit.text}`); continue }
         for (const m of matches) {
           const version: Version = m[1] === 'v5' ? '5' : '3.1.1'

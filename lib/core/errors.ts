@@ -116,3 +116,37 @@ export class InvalidArgumentError extends QosmosError {
   readonly code = 'QOSMOS_INVALID_ARGUMENT'
   constructor (message: string) { super(message) }
 }
+
+/** A queued message whose v5 Message Expiry Interval ran out before it was sent (v5 [MQTT-3.3.2-5]). */
+export class MessageExpiredError extends QosmosError {
+  readonly code = 'QOSMOS_MESSAGE_EXPIRED'
+  constructor (message = 'the message expired before it could be sent') { super(message) }
+}
+
+/** A QoS 0 message dropped because no connection was attached to write it to (at most once). */
+export class NotConnectedError extends QosmosError {
+  readonly code = 'QOSMOS_NOT_CONNECTED'
+  constructor (message = 'no connection: the QoS 0 message was dropped') { super(message) }
+}
+
+/**
+ * A CONNECT whose protocol name or level this server does not speak (v5 reason 0x84; v3.1.1
+ * CONNACK return code 1). Distinct from a malformed packet: the broker may answer with a CONNACK
+ * before closing (v3.1.1 [MQTT-3.1.2-2], v5 [MQTT-3.1.2-1]/[MQTT-3.1.2-2]).
+ */
+export class UnsupportedProtocolVersionError extends QosmosError {
+  readonly code = 'QOSMOS_UNSUPPORTED_PROTOCOL_VERSION'
+  readonly protocolName: string
+  readonly protocolLevel: number
+  constructor (protocolName: string, protocolLevel: number) {
+    super(`unsupported protocol ${JSON.stringify(protocolName)} level ${protocolLevel}`, 0x84)
+    this.protocolName = protocolName
+    this.protocolLevel = protocolLevel
+  }
+}
+
+/** A v5 Topic Alias of 0, above the Topic Alias Maximum, or with no mapping (v5 reason 0x94). */
+export class TopicAliasInvalidError extends QosmosError {
+  readonly code = 'QOSMOS_TOPIC_ALIAS_INVALID'
+  constructor (message: string) { super(message, 0x94) }
+}

@@ -106,6 +106,11 @@ export interface ConnectPacket {
   readonly password?: Buffer
   readonly will?: Will
   readonly properties?: ConnectProperties
+  /**
+   * Levels 3 and 4 only: the non-standard bridge bit (protocol level 0x83/0x84) that mosquitto
+   * bridges set when they connect. Added by lib/protocol; absent means not set.
+   */
+  readonly bridgeMode?: boolean
 }
 
 export interface ConnackPacket {

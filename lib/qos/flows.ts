@@ -49,7 +49,8 @@ export function onSessionResumed (flow: OutboundFlow): Transition<OutboundFlow> 
 /** A PUBLISH from the peer; `refuse` is a reason code >= 0x80 chosen by the caller (v5). */
 export function onPublish (flow: InboundFlow | undefined, packet: PublishPacket, refuse?: number): Transition<InboundFlow> {
   switch (packet.qos) {
-    case 0: return { state: flow, actions: atMostOnceReceive(packet) }
+    // A refused QoS 0 message has no acknowledgement to carry the code; it is simply not taken.
+    case 0: return { state: flow, actions: refuse === undefined ? atMostOnceReceive(packet) : [] }
     case 1: return { state: flow, actions: atLeastOnceReceive(packet, refuse) }
     case 2: return exactlyOnceReceiver(flow, refuse === undefined ? { type: 'publishReceived', packet } : { type: 'publishReceived', packet, refuse })
   }

@@ -1,0 +1,193 @@
+/**
+ * Streaming decoder: bytes in, `Packet`s out. Frames packets itself (fixed header and Remaining
+ * Length, checked byte by byte, so a bad or oversized packet is refused before its body is
+ * buffered), walks each complete frame on the raw bytes (scan.ts), has mqtt-packet decode it,
+ * converts it (codec-decode.ts) and validates it (validate.ts).
+ *
+ * `push` never throws. The first failure kills the decoder: it is returned with the packets
+ * decoded before it, and again on every later push.
+ *
+ * Zero-copy: a packet that arrives inside one chunk is decoded from a view of that chunk (a
+ * PUBLISH payload is such a view), so chunks must not be modified after they are pushed. A packet
+ * spread over several chunks is copied once into a buffer of its exact size.
+ */
+import { parser as mqttParser } from 'mqtt-packet'
+import type * as Mqtt from 'mqtt-packet'
+import { InvalidArgumentError, MalformedPacketError, PacketTooLargeError, QosmosError } from '../core/errors.js'
+import type { OrderedUserProperties } from './codec-decode.js'
+import { fromMqttPacket } from './codec-decode.js'
+import { checkFirstByte, MAX_REMAINING_LENGTH, PacketCode, readVariableByteInteger, VBI_INCOMPLETE, vbiError, type VbiResult } from './frame.js'
+import type { Packet, ProtocolVersion, UserProperties } from './packets.js'
+import { BodyScan, scanBody } from './scan.js'
+import { validatePacket } from './validate.js'
+
+export interface DecoderOptions {
+  /** Known protocol level (client side). Undefined on the server: the first packet must be a CONNECT, whose level is then used. */
+  readonly protocolVersion?: ProtocolVersion
+  /** Largest packet accepted, in bytes including the fixed header (v5 Maximum Packet Size). */
+  readonly maxPacketSize?: number
+}
+
+export interface DecodeResult {
+  packets: Packet[]
+  error?: QosmosError
+}
+
+/** mqtt-packet's parser as it really is: it keeps (and on CONNECT replaces) its settings. */
+interface MqttParser extends Mqtt.Parser { settings: object }
+
+const SETTINGS: Readonly<Record<ProtocolVersion, object>> = { 3: { protocolVersion: 3 }, 4: { protocolVersion: 4 }, 5: { protocolVersion: 5 } }
+const MAX_FRAME = 1 + 4 + MAX_REMAINING_LENGTH
+
+export class PacketDecoder {
+  #version: ProtocolVersion | undefined
+  readonly #maxPacketSize: number
+  #error: QosmosError | undefined
+  /** Bytes of an incomplete packet; `#need` is its total size once the header is known, else 0. */
+  #chunks: Buffer[] = []
+  #pendingLength = 0
+  #need = 0
+  #headerLength = 0
+  readonly #vbi: VbiResult = { value: 0, length: 0 }
+  readonly #scan = new BodyScan()
+  readonly #ordered: { main: UserProperties | undefined, will: UserProperties | undefined } = { main: undefined, will: undefined }
+  readonly #parser: MqttParser
+  #parsed: Mqtt.Packet | undefined
+  #parseError: unknown
+
+  constructor (options: DecoderOptions = {}) {
+    const max = options.maxPacketSize ?? MAX_FRAME
+    if (!Number.isInteger(max) || max < 2) throw new InvalidArgumentError(`maxPacketSize must be an integer >= 2, got ${max}`)
+    this.#maxPacketSize = max
+    this.#version = options.protocolVersion
+    this.#parser = mqttParser({ protocolVersion: options.protocolVersion ?? 4 }) as MqttParser
+    this.#parser.on('packet', this.#onPacket)
+    this.#parser.on('error', this.#onError)
+  }
+
+  /** The protocol level packets are decoded at; undefined until the CONNECT on the server side. */
+  get protocolVersion (): ProtocolVersion | undefined { return this.#version }
+
+  /** Sets the protocol level (the client, once it knows what it connected with). */
+  setProtocolVersion (version: ProtocolVersion): void { this.#version = version }
+
+  /** The error that killed this decoder, if any. */
+  get error (): QosmosError | undefined { return this.#error }
+
+  push (chunk: Buffer): DecodeResult {
+    if (this.#error !== undefined) return { packets: [], error: this.#error }
+    const packets: Packet[] = []
+    try {
+      this.#push(chunk, packets)
+    } catch (err) {
+      this.#error ??= new MalformedPacketError(`undecodable packet: ${String(err)}`, { cause: err })
+    }
+    return this.#error === undefined ? { packets } : { packets, error: this.#error }
+  }
+
+  readonly #onPacket = (packet: Mqtt.Packet): void => { this.#parsed = packet }
+  readonly #onError = (err: unknown): void => { this.#parseError = err }
+
+  #fail (error: QosmosError): void {
+    this.#error = error
+    this.#chunks = []
+    this.#pendingLength = 0
+  }
+
+  #push (chunk: Buffer, packets: Packet[]): void {
+    let data = chunk
+    let pos = 0
+    if (this.#pendingLength > 0) {
+      if (this.#need === 0) {
+        // The last chunk ended inside a fixed header (at most 4 bytes kept): join and start over.
+        data = Buffer.concat([...this.#chunks, chunk])
+        this.#chunks = []
+        this.#pendingLength = 0
+      } else {
+        const missing = this.#need - this.#pendingLength
+        if (chunk.length < missing) {
+          this.#chunks.push(chunk)
+          this.#pendingLength += chunk.length
+          return
+        }
+        this.#chunks.push(chunk.subarray(0, missing))
+        const frame = Buffer.concat(this.#chunks, this.#need)
+        this.#chunks = []
+        this.#pendingLength = 0
+        this.#need = 0
+        if (!this.#decodeFrame(frame, this.#headerLength, packets)) return
+        pos = missing
+      }
+    }
+    const end = data.length
+    while (pos < end) {
+      const firstByteError = checkFirstByte(data[pos] as number, this.#version)
+      if (firstByteError !== undefined) return this.#fail(firstByteError)
+      const r = readVariableByteInteger(data, pos + 1, end, this.#vbi)
+      if (r === VBI_INCOMPLETE) {
+        this.#chunks = [Buffer.from(data.subarray(pos))]
+        this.#pendingLength = end - pos
+        this.#need = 0
+        return
+      }
+      if (r !== 0) return this.#fail(vbiError(r, 'Remaining Length'))
+      const headerLength = 1 + this.#vbi.length
+      const total = headerLength + this.#vbi.value
+      // v5 3.1.2.11.4 / 3.2.2.3.6: refused as soon as its size is known, before buffering its body.
+      if (total > this.#maxPacketSize) return this.#fail(new PacketTooLargeError(total, this.#maxPacketSize))
+      if (end - pos < total) {
+        this.#chunks = [data.subarray(pos)]
+        this.#pendingLength = end - pos
+        this.#need = total
+        this.#headerLength = headerLength
+        return
+      }
+      if (!this.#decodeFrame(data.subarray(pos, pos + total), headerLength, packets)) return
+      pos += total
+    }
+  }
+
+  /** Decodes one complete frame; false (and dead) on failure. */
+  #decodeFrame (frame: Buffer, headerLength: number, packets: Packet[]): boolean {
+    const first = frame[0] as number
+    const code = first >> 4
+    const s = this.#scan
+    const scanError = scanBody(frame, headerLength, code, first & 0x0f, this.#version ?? 4, s)
+    if (scanError !== undefined) { this.#fail(scanError); return false }
+    const version = code === PacketCode.connect ? s.level : this.#version as ProtocolVersion
+    let packet: Packet
+    if (code === PacketCode.auth && frame.length === headerLength) {
+      // v5 3.15.2.1: an AUTH with Remaining Length 0 means Success, no properties (mqtt-packet rejects it).
+      packet = { type: 'auth', reasonCode: 0 }
+    } else {
+      const raw = this.#parse(frame, version)
+      if (raw instanceof QosmosError) { this.#fail(raw); return false }
+      const ordered = this.#ordered
+      ordered.main = s.props.pairs
+      ordered.will = s.will.pairs
+      packet = fromMqttPacket(raw, version, ordered as OrderedUserProperties)
+    }
+    const invalid = validatePacket(packet, version, 'decode')
+    if (invalid !== undefined) { this.#fail(invalid); return false }
+    if (code === PacketCode.connect && this.#version === undefined) this.#version = version
+    packets.push(packet)
+    return true
+  }
+
+  #parse (frame: Buffer, version: ProtocolVersion): Mqtt.Packet | QosmosError {
+    const parser = this.#parser
+    // mqtt-packet adopts a CONNECT as its settings; we keep the level ourselves.
+    parser.settings = SETTINGS[version]
+    this.#parsed = undefined
+    this.#parseError = undefined
+    parser.parse(frame)
+    const raw = this.#parsed
+    const err = this.#parseError
+    this.#parsed = undefined
+    this.#parseError = undefined
+    if (err !== undefined) {
+      return new MalformedPacketError(`malformed packet: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+    return raw ?? new MalformedPacketError('malformed packet: mqtt-packet decoded nothing from a complete frame')
+  }
+}

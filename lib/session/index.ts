@@ -1,0 +1,8 @@
+export { Session } from './session.js'
+export type { AttachOptions, Done, SessionDropCounts, SessionIo, SessionOptions, SessionStats } from './types.js'
+export { PacketIdAllocator } from './packet-id-allocator.js'
+export { SendQuota, DEFAULT_RECEIVE_MAXIMUM } from './send-quota.js'
+export { PendingQueue, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES } from './pending-queue.js'
+export type { PendingEntry, PendingQueueOptions, PendingQueueStats } from './pending-queue.js'
+export { QOS_TRANSITION_CHANNEL } from './diagnostics.js'
+export type { FlowStateName, QosTransitionMessage } from './diagnostics.js'

@@ -1,0 +1,115 @@
+/**
+ * The serial action runner of a session. The QoS machines decide lists of actions; this runs
+ * them strictly in order, one list after another:
+ *
+ *  - within a list, an action that returns a promise (an async store, an async delivery) is
+ *    awaited before the next runs, so a `persist` is durable before the acknowledgement that
+ *    follows it is sent (ARCHITECTURE rule 4);
+ *  - across lists, a list starts only when the previous one has finished, so a later packet's
+ *    actions never overtake an earlier packet's: acknowledgements leave in the order the
+ *    PUBLISH packets arrived (v3.1.1 and v5 [MQTT-4.6.0-2] [MQTT-4.6.0-3]) and a duplicate
+ *    QoS 2 PUBLISH's PUBREC never leaves before the first one's;
+ *  - when every step completes synchronously the lists run inline, allocating no promise;
+ *  - a step that throws or rejects stops its list (nothing after it runs, so no acknowledgement
+ *    is sent for it) and is handed to `failed`; the runner then goes on with the next list.
+ *
+ * A list enqueued while another runs (a delivery that publishes back into the same session)
+ * simply waits its turn.
+ */
+/** A list of steps (the machines' actions, plus any the owner adds) and how far it has run. */
+export interface Job<S> {
+  readonly actions: readonly S[]
+  /** Index of the next action to run. */
+  next: number
+}
+
+export interface JobHandler<S, J extends Job<S>> {
+  /** Runs one action; a returned promise is awaited before the next action. */
+  step (job: J, action: S): void | PromiseLike<void>
+  /** The whole list ran. */
+  completed (job: J): void
+  /** `action` threw or rejected with `error`; the rest of the list was skipped. */
+  failed (job: J, action: S, error: unknown): void
+}
+
+export class SerialRunner<S, J extends Job<S>> {
+  readonly #handler: JobHandler<S, J>
+  #queue: J[] = []
+  #head = 0
+  /** True while lists are being run or one waits on a promise: new lists queue behind. */
+  #busy = false
+  /** True while the list at the head is part-way through. */
+  #running = false
+
+  constructor (handler: JobHandler<S, J>) {
+    this.#handler = handler
+  }
+
+  /** Lists queued or running. */
+  get pending (): number { return this.#queue.length - this.#head }
+
+  /** Queues a list behind every other; runs it at once if the runner is idle. */
+  enqueue (job: J): void {
+    this.#queue.push(job)
+    if (!this.#busy) this.#drain()
+  }
+
+  /**
+   * Queues a list ahead of all waiting lists, but behind the one running (used to undo the
+   * effects of a failed list before anything else touches the store).
+   */
+  enqueueNext (job: J): void {
+    this.#queue.splice(this.#head + (this.#running ? 1 : 0), 0, job)
+    if (!this.#busy) this.#drain()
+  }
+
+  #drain (): void {
+    this.#busy = true
+    let thrown: { error: unknown } | undefined
+    while (this.#head < this.#queue.length) {
+      const job = this.#queue[this.#head] as J
+      try {
+        if (!this.#runJob(job)) return // waiting on a promise, which calls #drain again
+      } catch (error) {
+        // A handler callback threw (a bug in it): keep the queue moving, rethrow at the end.
+        thrown ??= { error }
+      }
+    }
+    this.#queue = []
+    this.#head = 0
+    this.#busy = false
+    if (thrown !== undefined) throw thrown.error
+  }
+
+  /** Runs the job from where it stopped; false when it is now waiting on a promise. */
+  #runJob (job: J): boolean {
+    this.#running = true
+    while (job.next < job.actions.length) {
+      const action = job.actions[job.next++] as S
+      let result: void | PromiseLike<void>
+      try {
+        result = this.#handler.step(job, action)
+      } catch (error) {
+        this.#fail(job, action, error)
+        return true
+      }
+      if (result !== undefined && typeof result.then === 'function') {
+        result.then(
+          () => { this.#drain() },
+          (error: unknown) => { this.#fail(job, action, error); this.#drain() }
+        )
+        return false
+      }
+    }
+    this.#head++
+    this.#running = false
+    this.#handler.completed(job)
+    return true
+  }
+
+  #fail (job: J, action: S, error: unknown): void {
+    this.#head++
+    this.#running = false
+    this.#handler.failed(job, action, error)
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * One MQTT session, driven alike by the broker (one per client id) and by the client.
+ *
+ * It owns what the protocol calls session state: the outbound and inbound in-flight tables
+ * (separate Maps keyed by packet id, never by arrival order), the one packet-id allocator for
+ * the ids this side assigns (PUBLISH, SUBSCRIBE, UNSUBSCRIBE: v5 [MQTT-2.2.1-3] [MQTT-2.2.1-4],
+ * v3.1.1 [MQTT-2.3.1-2] [MQTT-2.3.1-4]), the send quota and the pending queue. The QoS machines
+ * decide; the tables are updated synchronously when a packet arrives (so a duplicate arriving
+ * before the first one's storage completes is recognised), and the actions run through the
+ * serial runner (runner.ts), which awaits each store call before the acknowledgement after it.
+ *
+ * Failures. Protocol errors in a received packet are thrown by `receive` (UnexpectedPacketError,
+ * ReceiveMaximumExceededError, ProtocolViolationError); the owner disconnects. A failing step
+ * (store, delivery, write) goes to `onError`; its list stops, so no acknowledgement is sent, and
+ * the connection sends nothing more until the next `attach`. What stays consistent:
+ *  - a new inbound QoS 2 flow whose list failed is forgotten again (table and store), so the
+ *    peer's resent PUBLISH is taken as new rather than acknowledged without delivery;
+ *  - an outbound flow whose storage failed stays in the table and is resent on resume;
+ *  - an outbound flow the peer ended but the store could not forget keeps its id reserved
+ *    (the store still holds it) and its `done` gets the peer's outcome.
+ */
+import { InvalidArgumentError, ProtocolViolationError, SessionClosedError } from '../core/errors.js'
+import { systemClock } from '../core/clock.js'
+import { isPacketId, MAX_PACKET_ID, type PacketId } from '../core/ids.js'
+import type { SessionFlowStore } from '../persistence/contract.js'
+import type { PubackPacket, PubcompPacket, PublishAckPacket, PublishPacket, PubrecPacket } from '../protocol/packets.js'
+import { onPuback, onPubcomp, onPublish, onPubrec, onPubrel, onSessionResumed, startPublish } from '../qos/flows.js'
+import type { Action, ApplicationMessage, InboundFlow, OutboundFlow, Transition } from '../qos/types.js'
+import { traceTransition } from './diagnostics.js'
+import { InboundWindow } from './inbound-window.js'
+import { PacketIdAllocator } from './packet-id-allocator.js'
+import { PendingQueue, type Done } from './pending-queue.js'
+import { SerialRunner } from './runner.js'
+import { DEFAULT_RECEIVE_MAXIMUM, SendQuota } from './send-quota.js'
+import { SessionSteps, type SessionJob, type Step } from './steps.js'
+import type { AttachOptions, SessionIo, SessionOptions, SessionStats } from './types.js'
+
+type OutboundAck = PubackPacket | PubrecPacket | PubcompPacket
+
+export class Session {
+  readonly #outbound = new Map<number, OutboundFlow>()
+  readonly #inbound = new Map<number, InboundFlow>()
+  readonly #ids = new PacketIdAllocator()
+  readonly #quota = new SendQuota()
+  readonly #queue: PendingQueue
+  readonly #store: SessionFlowStore | undefined
+  readonly #steps: SessionSteps
+  readonly #runner: SerialRunner<Step, SessionJob>
+  readonly #queueQos0WhenOffline: boolean
+  readonly #window = new InboundWindow()
+  #io: SessionIo | undefined
+  /** Outbound flows of this connection still waiting for quota to be resent, in send order. */
+  readonly #deferred = new Set<number>()
+  #draining = false
+  #closed = false
+
+  constructor (options: SessionOptions = {}) {
+    this.#store = options.store
+    this.#queueQos0WhenOffline = options.queueQos0WhenOffline ?? false
+    this.#steps = new SessionSteps({
+      store: options.store,
+      onError: options.onError ?? rethrowLater,
+      released: (packetId) => { this.#ids.release(packetId); this.#drainPending() },
+      inboundQos1Settled: () => { this.#window.qos1Settled() },
+      undoInbound: (flow) => this.#undoInbound(flow)
+    })
+    this.#runner = new SerialRunner(this.#steps)
+    this.#queue = new PendingQueue({
+      clock: options.clock ?? systemClock,
+      ...(options.maxQueuedMessages === undefined ? {} : { maxMessages: options.maxQueuedMessages }),
+      ...(options.maxQueuedBytes === undefined ? {} : { maxBytes: options.maxQueuedBytes }),
+      settle: (done, error) => this.#steps.settle(done, error)
+    })
+  }
+
+  get attached (): boolean { return this.#io !== undefined }
+  get closed (): boolean { return this.#closed }
+
+  get stats (): SessionStats {
+    const queue = this.#queue.stats
+    return {
+      inflightOutbound: this.#outbound.size,
+      inflightInbound: this.#inbound.size,
+      queued: queue.queued,
+      queuedBytes: queue.bytes,
+      sendQuota: this.#quota.available,
+      dropped: { queueFullQos0: queue.droppedQos0, queueFullRefused: queue.refused, offlineQos0: this.#steps.offlineQos0, discarded: this.#steps.discarded },
+      expired: queue.expired
+    }
+  }
+
+  /** Loads the flows a previous process left in the store and reserves their ids. Call before the first attach. */
+  async restore (): Promise<void> {
+    if (this.#store === undefined) return
+    if (this.#io !== undefined || this.#outbound.size > 0 || this.#inbound.size > 0) {
+      throw new InvalidArgumentError('restore() runs once, on a fresh session, before attach()')
+    }
+    const { outbound, inbound } = await this.#store.restoreFlows()
+    for (const flow of outbound) {
+      this.#ids.reserve(flow.packetId)
+      this.#outbound.set(flow.packetId, flow)
+    }
+    for (const flow of inbound) this.#inbound.set(flow.packetId, flow)
+  }
+
+  /**
+   * A connection carries this session from now on. Resumed: every unfinished outbound flow is
+   * resent, in original send order (v3.1.1 [MQTT-4.4.0-1] [MQTT-4.6.0-1], v5 [MQTT-4.4.0-1]
+   * [MQTT-4.6.0-1]): PUBLISH with DUP=1, or PUBREL. They count against the new send quota
+   * (v5 [MQTT-4.9.0-1]); then the pending queue drains. Not resumed: all flows are discarded
+   * and their ids freed (v5 [MQTT-3.1.2-4], v3.1.1 [MQTT-3.1.2-6]); the pending queue is kept,
+   * as messages never sent are not in flight.
+   */
+  attach (io: SessionIo, options: AttachOptions): void {
+    if (this.#closed) throw new SessionClosedError()
+    if (this.#io !== undefined) throw new InvalidArgumentError('the session is already attached; detach() first')
+    this.#window.reset(options.receiveMaximum)
+    this.#quota.reset(options.peerReceiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM, 0)
+    this.#io = io
+    this.#steps.connectionStarted(io)
+    if (!options.resumed) this.#discardFlows()
+    this.#resendFlows()
+    this.#drainPending()
+  }
+
+  /** The connection is gone. Nothing is sent; flows and queue are kept for a resume (v5 [MQTT-4.4.0-1]: no resend on the old connection). */
+  detach (): void {
+    if (this.#io === undefined) return
+    this.#io = undefined
+    this.#steps.connectionEnded()
+  }
+
+  /** The session ends (expired, taken over, discarded): every pending `done` gets SessionClosedError. The store is left as it is. */
+  close (): void {
+    if (this.#closed) return
+    this.detach()
+    this.#closed = true
+    const error = new SessionClosedError()
+    this.#steps.clearCallbacks(error)
+    this.#steps.addDiscarded(this.#queue.clear(error))
+  }
+
+  /**
+   * Sends a message, now or when possible. `done` is called once: QoS 0 when written, QoS 1 on
+   * PUBACK, QoS 2 on PUBCOMP; with PublishRejectedError for a v5 refusal (reason >= 0x80),
+   * QueueFullError, MessageExpiredError, NotConnectedError (QoS 0 dropped while detached) or
+   * SessionClosedError. A callback, not a promise: the broker calls this once per delivery.
+   */
+  publish (message: ApplicationMessage, done?: Done): void {
+    if (this.#closed) {
+      if (done !== undefined) this.#steps.settle(done, new SessionClosedError())
+      return
+    }
+    if (this.#io !== undefined) {
+      // While attached no QoS 0 message is queued (the queue hands them out without quota), so
+      // sending at once keeps their order and never waits for quota (v5 [MQTT-4.9.0-3]).
+      if (message.qos === 0) return this.#run(startPublish(message, undefined).actions, done)
+      if (this.#queue.length === 0 && this.#canStart()) return this.#start(message, done)
+    }
+    if (message.qos === 0 && this.#io === undefined && !this.#queueQos0WhenOffline) return this.#steps.droppedOffline(done)
+    this.#queue.enqueue(message, done)
+  }
+
+  /**
+   * A PUBLISH, PUBACK, PUBREC, PUBREL or PUBCOMP from the peer. `refuse` (v5, a reason code
+   * >= 0x80) is the owner's decision not to take a PUBLISH, e.g. not authorized. Throws protocol
+   * errors synchronously; the owner disconnects with their reason code.
+   */
+  receive (packet: PublishPacket | PublishAckPacket, refuse?: number): void {
+    if (this.#closed) throw new SessionClosedError()
+    if (this.#io === undefined) throw new InvalidArgumentError('receive() needs an attached connection')
+    switch (packet.type) {
+      case 'publish': return this.#receivePublish(packet, refuse)
+      case 'puback': return this.#receiveAck(packet, onPuback(this.#outbound.get(packet.packetId), packet))
+      case 'pubrec': return this.#receiveAck(packet, onPubrec(this.#outbound.get(packet.packetId), packet))
+      case 'pubcomp': return this.#receiveAck(packet, onPubcomp(this.#outbound.get(packet.packetId), packet))
+      case 'pubrel': {
+        const flow = this.#inbound.get(packet.packetId)
+        const transition = onPubrel(flow, packet)
+        if (flow !== undefined) {
+          this.#inbound.delete(flow.packetId)
+          this.#window.qos2Ended(flow.packetId)
+          traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
+        }
+        return this.#run(transition.actions)
+      }
+    }
+  }
+
+  /** An id for a SUBSCRIBE or UNSUBSCRIBE, from the allocator PUBLISH uses (v5 [MQTT-2.2.1-3]). */
+  allocatePacketId (): PacketId { return this.#ids.allocate() }
+
+  /** Frees an id from `allocatePacketId` once its SUBACK/UNSUBACK arrived; false if it was not in flight. */
+  releasePacketId (packetId: number): boolean {
+    const released = this.#ids.release(packetId)
+    if (released) this.#drainPending()
+    return released
+  }
+
+  #receivePublish (packet: PublishPacket, refuse: number | undefined): void {
+    if (packet.qos === 0) return this.#run(onPublish(undefined, packet).actions)
+    const packetId = packet.packetId
+    if (!isPacketId(packetId)) throw new ProtocolViolationError('v5 [MQTT-2.2.1-3] v3.1.1 [MQTT-2.3.1-1]: a QoS 1/2 PUBLISH needs a packet identifier in 1..65535')
+    const flow = packet.qos === 2 ? this.#inbound.get(packetId) : undefined
+    // v5 3.3.4: at most our Receive Maximum unacknowledged (inbound-window.ts); a resent QoS 2
+    // PUBLISH of a flow we hold is not a new one.
+    if (flow === undefined) this.#window.admit()
+    const transition = onPublish(flow, packet, refuse)
+    if (packet.qos === 1) {
+      this.#window.qos1Received()
+      return this.#run(transition.actions, undefined, true)
+    }
+    const next = transition.state
+    if (flow !== undefined || next === undefined) return this.#run(transition.actions)
+    this.#inbound.set(packetId, next)
+    this.#window.qos2Started(packetId)
+    traceTransition(this, 'inbound', packetId, undefined, next.state)
+    this.#run(transition.actions, undefined, false, next)
+  }
+
+  #receiveAck (packet: OutboundAck, transition: Transition<OutboundFlow>): void {
+    const flow = this.#outbound.get(packet.packetId)
+    const next = transition.state
+    if (flow !== undefined) {
+      // A flow still waiting for its resend holds no quota yet; an answer puts it in flight.
+      const deferred = this.#deferred.delete(flow.packetId)
+      if (next === undefined) {
+        this.#outbound.delete(flow.packetId)
+        if (!deferred) this.#quota.release()
+      } else {
+        this.#outbound.set(flow.packetId, next)
+        if (deferred) this.#quota.consume()
+      }
+      traceTransition(this, 'outbound', flow.packetId, flow.state, next?.state)
+    }
+    this.#run(transition.actions)
+    if (flow !== undefined && next === undefined) this.#drainPending()
+  }
+
+  #canStart (): boolean {
+    return this.#deferred.size === 0 && this.#quota.canSend() && this.#ids.size < MAX_PACKET_ID
+  }
+
+  /**
+   * Resends every unfinished outbound flow in original send order. A PUBREL never waits for
+   * quota (v5 [MQTT-4.9.0-3]); a PUBLISH is resent while the quota allows, and the rest wait,
+   * in order, for quota to come back ([MQTT-3.3.4-7] [MQTT-3.3.4-9] hold for resends too),
+   * ahead of any new message.
+   */
+  #resendFlows (): void {
+    this.#deferred.clear()
+    for (const flow of this.#outbound.values()) {
+      if (flow.state === 'AwaitingPubcomp' || (this.#deferred.size === 0 && this.#quota.canSend())) this.#resend(flow)
+      else this.#deferred.add(flow.packetId)
+    }
+  }
+
+  #resend (flow: OutboundFlow): void {
+    this.#quota.consume()
+    this.#run(onSessionResumed(flow).actions)
+  }
+
+  /** Starts a QoS 1/2 flow: v5 [MQTT-4.9.0-2] uses one unit of send quota. */
+  #start (message: ApplicationMessage, done: Done | undefined): void {
+    const packetId = this.#ids.allocate()
+    const transition = startPublish(message, packetId)
+    const flow = transition.state as OutboundFlow
+    this.#outbound.set(packetId, flow)
+    this.#quota.consume()
+    if (done !== undefined) this.#steps.awaitOutcome(packetId, done)
+    traceTransition(this, 'outbound', packetId, undefined, flow.state)
+    this.#run(transition.actions)
+  }
+
+  /** Moves queued messages out while attached and (for QoS 1/2) quota and ids allow, FIFO. */
+  #drainPending (): void {
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      while (this.#io !== undefined && this.#deferred.size > 0 && this.#quota.canSend()) {
+        const packetId = this.#deferred.values().next().value as number
+        this.#deferred.delete(packetId)
+        const flow = this.#outbound.get(packetId)
+        if (flow !== undefined) this.#resend(flow)
+      }
+      while (this.#io !== undefined && !this.#closed) {
+        const entry = this.#queue.dequeue(this.#canStart())
+        if (entry === undefined) break
+        if (entry.message.qos === 0) this.#run(startPublish(entry.message, undefined).actions, entry.done)
+        else this.#start(entry.message, entry.done)
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  #discardFlows (): void {
+    this.#steps.clearCallbacks(new SessionClosedError('the session state was discarded (clean start)'))
+    this.#outbound.clear()
+    this.#inbound.clear()
+    this.#ids.clear()
+    if (this.#store !== undefined) this.#runner.enqueue(this.#steps.job([{ type: 'discardFlows' }]))
+  }
+
+  /** A new inbound QoS 2 flow whose list failed before its PUBREC: forget it again, so a resend is new. */
+  #undoInbound (flow: InboundFlow): void {
+    if (this.#inbound.get(flow.packetId) !== flow) return
+    this.#inbound.delete(flow.packetId)
+    this.#window.qos2Ended(flow.packetId)
+    traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
+    this.#runner.enqueueNext(this.#steps.job([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
+  }
+
+  #run (actions: readonly Action[], written?: Done, countsQos1 = false, newInbound?: InboundFlow): void {
+    if (actions.length === 0 && written === undefined) return
+    this.#runner.enqueue(this.#steps.job(actions, written, countsQos1, newInbound))
+  }
+}
+
+function rethrowLater (error: Error): void {
+  process.nextTick(() => { throw error })
+}

@@ -1,0 +1,174 @@
+/**
+ * What each step of a session's action lists does, and what happens when a list completes or
+ * fails. The serial runner (runner.ts) decides when; this decides how. Kept apart from
+ * session.ts, which decides what.
+ *
+ * Connections and generations. Each list remembers the connection (epoch) it was made on and
+ * the session state (generation) it belongs to:
+ *  - a `send` goes out only on the connection the list was made for, and only while that
+ *    connection has had no failed step; otherwise it is skipped (v5 [MQTT-4.4.0-1]: nothing is
+ *    resent on a new connection except by the resume procedure, and a failure stops the
+ *    acknowledgements);
+ *  - storage and delivery steps always run, so the store follows the tables in order;
+ *  - the end of an outbound flow frees its id and settles its `done` only in the generation
+ *    that started it: after a clean start, ids and callbacks belong to new flows.
+ */
+import { InvalidArgumentError, NotConnectedError, PublishRejectedError, QosmosError, StorageError } from '../core/errors.js'
+import type { PacketId } from '../core/ids.js'
+import type { SessionFlowStore } from '../persistence/contract.js'
+import type { Action, FlowOutcome, InboundFlow } from '../qos/types.js'
+import type { Done } from './pending-queue.js'
+import type { Job, JobHandler } from './runner.js'
+import type { SessionIo } from './types.js'
+
+/** A machine action, or a session-level storage step. */
+export type Step = Action | { readonly type: 'discardFlows' }
+
+export interface SessionJob extends Job<Step> {
+  readonly epoch: number
+  readonly generation: number
+  readonly io: SessionIo | undefined
+  /** A QoS 0 publication: settled when its PUBLISH is written, or could not be. */
+  readonly written: Done | undefined
+  /** An inbound QoS 1 PUBLISH, counted against our Receive Maximum until this list ends. */
+  readonly countsQos1: boolean
+  /** A new inbound QoS 2 flow: undone if this list fails before the message is delivered. */
+  readonly newInbound: InboundFlow | undefined
+  /** Set when a send was skipped because the connection ended or failed. */
+  skippedSend: boolean
+}
+
+export interface SessionStepsOptions {
+  readonly store: SessionFlowStore | undefined
+  readonly onError: (error: Error) => void
+  /** An outbound flow's end is stored: free its id (the session then drains its queue). */
+  readonly released: (packetId: PacketId) => void
+  /** An inbound QoS 1 list of the current connection ended. */
+  readonly inboundQos1Settled: () => void
+  /** Forget a new inbound QoS 2 flow whose list failed. */
+  readonly undoInbound: (flow: InboundFlow) => void
+}
+
+export class SessionSteps implements JobHandler<Step, SessionJob> {
+  readonly #options: SessionStepsOptions
+  /** `done` of outbound QoS 1/2 flows, by packet id. */
+  readonly #callbacks = new Map<number, Done>()
+  #epoch = 0
+  #generation = 0
+  #io: SessionIo | undefined
+  /** A step failed on the current connection: it sends nothing more. */
+  #faulted = false
+  offlineQos0 = 0
+  discarded = 0
+
+  constructor (options: SessionStepsOptions) {
+    this.#options = options
+  }
+
+  connectionStarted (io: SessionIo): void {
+    this.#epoch++
+    this.#io = io
+    this.#faulted = false
+  }
+
+  connectionEnded (): void {
+    this.#epoch++
+    this.#io = undefined
+  }
+
+  /** Flows were discarded (clean start) or the session closed: settle every pending `done`. */
+  clearCallbacks (error: Error): void {
+    this.#generation++
+    const callbacks = [...this.#callbacks.values()]
+    this.#callbacks.clear()
+    for (const done of callbacks) this.settle(done, error)
+  }
+
+  awaitOutcome (packetId: PacketId, done: Done): void { this.#callbacks.set(packetId, done) }
+
+  addDiscarded (count: number): void { this.discarded += count }
+
+  droppedOffline (done: Done | undefined): void {
+    this.offlineQos0++
+    if (done !== undefined) this.settle(done, new NotConnectedError())
+  }
+
+  job (actions: readonly Step[], written?: Done, countsQos1 = false, newInbound?: InboundFlow): SessionJob {
+    return { actions, next: 0, epoch: this.#epoch, generation: this.#generation, io: this.#io, written, countsQos1, newInbound, skippedSend: false }
+  }
+
+  /** Calls a user callback; a throw from it is reported, never lost, and never breaks the session. */
+  settle (done: Done, error: Error | undefined): void {
+    try {
+      done(error)
+    } catch (thrown) {
+      this.#options.onError(thrown instanceof Error ? thrown : new InvalidArgumentError(`a done callback threw ${String(thrown)}`))
+    }
+  }
+
+  step (job: SessionJob, step: Step): void | PromiseLike<void> {
+    const store = this.#options.store
+    switch (step.type) {
+      case 'persist':
+        if (store === undefined) return
+        return step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+      case 'send':
+        if (job.io !== undefined && job.epoch === this.#epoch && !this.#faulted) job.io.send(step.packet)
+        else job.skippedSend = true
+        return
+      case 'deliver':
+        if (job.io === undefined) throw new InvalidArgumentError('a delivery needs the connection it arrived on')
+        return job.io.deliver(step.message, step.packetId)
+      case 'forget': {
+        if (step.direction === 'inbound') return store?.inboundFlowEnded(step.packetId)
+        const stored = store?.outboundFlowEnded(step.packetId)
+        if (stored !== undefined && typeof stored.then === 'function') return stored.then(() => { this.#ended(job, step.packetId, step.outcome, true) })
+        this.#ended(job, step.packetId, step.outcome, true)
+        return
+      }
+      case 'discardFlows':
+        return store?.discardFlows()
+    }
+  }
+
+  completed (job: SessionJob): void {
+    if (job.countsQos1 && job.epoch === this.#epoch) this.#options.inboundQos1Settled()
+    if (job.written === undefined) return
+    if (!job.skippedSend) return this.settle(job.written, undefined)
+    this.offlineQos0++
+    this.settle(job.written, new NotConnectedError('the connection ended before the QoS 0 message was written'))
+  }
+
+  failed (job: SessionJob, step: Step, thrown: unknown): void {
+    const error = asError(step, thrown)
+    if (job.epoch === this.#epoch) this.#faulted = true
+    this.#options.onError(error)
+    if (job.countsQos1 && job.epoch === this.#epoch) this.#options.inboundQos1Settled()
+    if (job.written !== undefined) this.settle(job.written, error)
+    // Not yet delivered: undo the flow, so that the peer's resend is delivered (taken as new).
+    // Once delivered, keep it, so that the resend is only acknowledged (v5 [MQTT-4.3.3-10]).
+    if (job.newInbound !== undefined && (step.type === 'persist' || step.type === 'deliver')) this.#options.undoInbound(job.newInbound)
+    // The peer ended the flow but the store still holds it: keep the id reserved, report the outcome.
+    if (step.type === 'forget' && step.direction === 'outbound') this.#ended(job, step.packetId, step.outcome, false)
+  }
+
+  /** An outbound flow ended; `stored`: its end is in the store, so its id is free again. */
+  #ended (job: SessionJob, packetId: PacketId, outcome: FlowOutcome, stored: boolean): void {
+    if (job.generation !== this.#generation) return
+    const done = this.#callbacks.get(packetId)
+    if (done !== undefined) {
+      this.#callbacks.delete(packetId)
+      this.settle(done, outcome.ok ? undefined : new PublishRejectedError(outcome.reasonCode, outcome.reasonString))
+    }
+    if (stored) this.#options.released(packetId)
+  }
+}
+
+function asError (step: Step, thrown: unknown): Error {
+  const isStorage = step.type === 'persist' || step.type === 'forget' || step.type === 'discardFlows'
+  if (isStorage && !(thrown instanceof QosmosError)) {
+    const detail = thrown instanceof Error ? thrown.message : String(thrown)
+    return new StorageError(`${step.type} ${'direction' in step ? step.direction : ''} failed: ${detail}`.replace('  ', ' '), { cause: thrown })
+  }
+  return thrown instanceof Error ? thrown : new Error(`${step.type} failed: ${String(thrown)}`, { cause: thrown })
+}
