@@ -38,7 +38,7 @@ function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocke
       listenWebSocket: async o => { h.calls.push(['listenWebSocket', o]); return await (fail?.listenWebSocket?.(o) ?? address('ws', o)) },
       handle: () => {},
       close: async () => { h.calls.push(['close']) },
-      listeners: []
+      addresses: []
     }
   }
   h.deps = {

@@ -18,7 +18,7 @@ const fakeBroker: Broker = {
   listenWebSocket: async o => ({ protocol: 'ws', host: o?.host ?? '', port: o?.port ?? 0 }),
   handle: () => {},
   close: async () => {},
-  listeners: []
+  addresses: []
 }
 
 test('help, no command and --help print the command list and give 0', async t => {

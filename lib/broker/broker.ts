@@ -1,0 +1,107 @@
+/**
+ * `createBroker(options)`: an MQTT 3.1, 3.1.1 and 5.0 broker to embed. Listeners (TCP, TLS,
+ * WebSocket) hand byte streams to `handle`; each stream becomes a Connection whose packets go
+ * to the handlers through `dispatch`.
+ */
+import type { Duplex } from 'node:stream'
+import { EventEmitter } from 'node:events'
+import type { BoundListener, PeerInfo } from '../transport/contract.js'
+import { listenTcp } from '../transport/tcp.js'
+import { listenTls } from '../transport/tls.js'
+import { listenWebSocket } from '../transport/ws.js'
+import type { Broker, ListenerAddress } from './api.js'
+import { Connection } from './connection.js'
+import type { ConnectionState } from './connection-state.js'
+import { BrokerContext } from './context.js'
+import { dispatch } from './dispatch.js'
+import { channels, type BrokerEventMap } from './events.js'
+import type { BrokerOptions, ListenOptions, TlsListenOptions, WebSocketListenOptions } from './options.js'
+import { SessionRegistry } from './registry.js'
+import { Router } from './router.js'
+import { SysTopics } from './sys-topics.js'
+
+export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
+  readonly #ctx: BrokerContext
+  readonly #listeners: BoundListener[] = []
+  readonly #connections = new Set<Connection>()
+  readonly #sys: SysTopics
+  #closing = false
+
+  constructor (options: BrokerOptions = {}) {
+    super()
+    const ctx = new BrokerContext(options, this as EventEmitter<BrokerEventMap>)
+    ctx.registry = new SessionRegistry(ctx)
+    ctx.router = new Router(ctx)
+    this.#ctx = ctx
+    this.#sys = new SysTopics(ctx, options.sysInterval ?? 10, () => this.#connections.size)
+  }
+
+  /** Read-only view of the broker state, for embedders and $SYS. */
+  get context (): BrokerContext { return this.#ctx }
+
+  get addresses (): readonly ListenerAddress[] {
+    return this.#listeners.map(l => ({ protocol: l.protocol, host: l.host, port: l.port }))
+  }
+
+  async listen (options: ListenOptions = {}): Promise<ListenerAddress> {
+    return this.#add(await listenTcp(options.port ?? 1883, options.host ?? '0.0.0.0', this.#onConnection))
+  }
+
+  async listenTls (options: TlsListenOptions): Promise<ListenerAddress> {
+    const files = {
+      key: options.key,
+      cert: options.cert,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.requestCert === undefined ? {} : { requestCert: options.requestCert }),
+      ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized })
+    }
+    return this.#add(await listenTls(options.port ?? 8883, options.host ?? '0.0.0.0', files, this.#onConnection))
+  }
+
+  async listenWebSocket (options: WebSocketListenOptions = {}): Promise<ListenerAddress> {
+    return this.#add(await listenWebSocket(options, this.#onConnection))
+  }
+
+  handle (stream: Duplex, info: PeerInfo = {}): void {
+    if (this.#closing) { stream.destroy(); return }
+    const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize })
+    this.#connections.add(conn)
+  }
+
+  async close (): Promise<void> {
+    if (this.#closing) return
+    this.#closing = true
+    this.#sys.stop()
+    await Promise.all(this.#listeners.map(l => l.close()))
+    this.#ctx.registry.shutdown()
+    for (const conn of this.#connections) conn.destroy()
+  }
+
+  #add (listener: BoundListener): ListenerAddress {
+    this.#listeners.push(listener)
+    this.#sys.start()
+    return { protocol: listener.protocol, host: listener.host, port: listener.port }
+  }
+
+  readonly #onConnection = (stream: Duplex, peer: PeerInfo): void => { this.handle(stream, peer) }
+
+  readonly #handlers = {
+    packet: (conn: Connection, packet: Parameters<typeof dispatch>[2]) => dispatch(this.#ctx, conn, packet),
+    closed: (conn: Connection, error: Error | undefined) => {
+      this.#connections.delete(conn)
+      const state = conn.context as ConnectionState | undefined
+      if (state?.phase !== 'Connected') return
+      const cs = state.cs
+      // A session taken over already has its new connection: only that one may detach it.
+      if (cs.connection !== conn) return
+      const reason = state.normalDisconnect ? undefined : error
+      this.#ctx.registry.connectionEnded(cs)
+      this.#ctx.events.emit('disconnect', cs.info, reason)
+      if (channels.disconnect.hasSubscribers) channels.disconnect.publish({ clientId: cs.clientId, reason: reason?.message })
+    }
+  }
+}
+
+export function createBroker (options: BrokerOptions = {}): MqttBroker {
+  return new MqttBroker(options)
+}

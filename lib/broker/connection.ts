@@ -1,0 +1,245 @@
+/**
+ * One client connection: bytes in through the streaming decoder, packets handled strictly in
+ * arrival order (a handler that returns a promise pauses reading until it settles, which is the
+ * broker's backpressure), packets out through one encoder with writes corked per tick. It also
+ * owns the per-connection rules of the wire: keep alive, outbound Maximum Packet Size, outbound
+ * topic aliases, Request Problem Information. It knows nothing of sessions or routing.
+ */
+import type { Duplex } from 'node:stream'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { QosmosError, ProtocolViolationError } from '../core/errors.js'
+import { PacketDecoder, encode } from '../protocol/index.js'
+import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket } from '../protocol/packets.js'
+import type { PeerInfo } from '../transport/contract.js'
+import { OutboundTopicAliases } from './topic-alias.js'
+
+export interface ConnectionHandlers {
+  /** Handles one packet; a returned promise holds back the following packets until it settles. */
+  packet (connection: Connection, packet: Packet): void | Promise<void>
+  /** Called once when the connection has closed; `error` is why, when it was not a clean close. */
+  closed (connection: Connection, error: Error | undefined): void
+}
+
+export interface ConnectionOptions {
+  readonly clock: Clock
+  /** Largest packet accepted, in bytes. */
+  readonly maxPacketSize: number
+}
+
+/** Reason for ending the connection, sent in a v5 DISCONNECT when the client is connected. */
+export interface CloseReason { readonly reasonCode: number, readonly reasonString?: string }
+
+let nextConnectionId = 1
+const MAX_PACKET_SIZE_UNLIMITED = 268_435_460
+
+export class Connection {
+  readonly id = nextConnectionId++
+  readonly peer: PeerInfo
+  readonly #stream: Duplex
+  readonly #decoder: PacketDecoder
+  readonly #handlers: ConnectionHandlers
+  readonly #clock: Clock
+  #version: ProtocolVersion | undefined
+  #queue: Array<Packet | QosmosError> = []
+  #busy = false
+  #corked = false
+  #closed = false
+  /** Set once CONNACK 0x00 went out: only then may the server send DISCONNECT (v5 [MQTT-3.14.0-1]). */
+  #accepted = false
+  #keepAliveMs = 0
+  #lastReceived = 0
+  #keepAliveTimer: TimerHandle | undefined
+
+  /** Negotiated from CONNECT (v5): what the client accepts. */
+  maxPacketSizeOut = MAX_PACKET_SIZE_UNLIMITED
+  requestProblemInformation = true
+  aliasesOut: OutboundTopicAliases | undefined
+  /** Application state the broker hangs on the connection (its session, client info). */
+  context: unknown
+
+  constructor (stream: Duplex, peer: PeerInfo, handlers: ConnectionHandlers, options: ConnectionOptions) {
+    this.#stream = stream
+    this.peer = peer
+    this.#handlers = handlers
+    this.#clock = options.clock
+    this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize })
+    this.#lastReceived = this.#clock.now()
+    stream.on('data', this.#onData)
+    stream.on('error', this.#onStreamError)
+    stream.on('close', this.#onStreamClose)
+    stream.on('end', this.#onStreamClose)
+  }
+
+  get protocolVersion (): ProtocolVersion | undefined { return this.#version }
+  get closed (): boolean { return this.#closed }
+  /** Bytes accepted for writing but not yet flushed to the peer. */
+  get pendingBytes (): number { return this.#stream.writableLength }
+
+  /** Fixes the protocol level after CONNECT; the decoder follows it from there on. */
+  setProtocolVersion (version: ProtocolVersion): void { this.#version = version }
+
+  /** Marks the connection accepted (CONNACK 0x00 sent) and starts the keep-alive watch. */
+  accept (keepAliveSeconds: number): void {
+    this.#accepted = true
+    this.#keepAliveMs = keepAliveSeconds * 1000
+    if (this.#keepAliveMs > 0) this.#armKeepAlive(this.#keepAliveMs * 1.5)
+  }
+
+  /**
+   * Encodes and writes a packet. For v5 it applies what the client asked for: no packet above
+   * its Maximum Packet Size (v5 [MQTT-3.1.2-24]; a PUBLISH that would exceed it is dropped as
+   * if sent, [MQTT-3.1.2-25], others lose Reason String and User Properties first), topic
+   * aliases up to its Topic Alias Maximum, and no problem information when it asked for none
+   * (v5 [MQTT-3.1.2-29]). Returns false when the packet was not written.
+   */
+  send (packet: Packet): boolean {
+    if (this.#closed) return false
+    const version = this.#version ?? 4
+    let out = packet
+    if (version === 5) {
+      if (!this.requestProblemInformation && packet.type !== 'publish' && packet.type !== 'connack' && packet.type !== 'disconnect') {
+        out = withoutProblemInformation(out)
+      }
+      if (out.type === 'publish' && this.aliasesOut !== undefined) out = this.aliasesOut.apply(out)
+    }
+    let bytes = encode(out, version)
+    if (bytes.length > this.maxPacketSizeOut) {
+      if (out.type === 'publish') {
+        if (this.aliasesOut !== undefined && out !== packet) this.aliasesOut.forgetLast(out as PublishPacket)
+        return false
+      }
+      bytes = encode(withoutProblemInformation(out), version)
+      if (bytes.length > this.maxPacketSizeOut) return false
+    }
+    if (!this.#corked) {
+      this.#corked = true
+      this.#stream.cork()
+      process.nextTick(uncork, this)
+    }
+    this.#stream.write(bytes)
+    return true
+  }
+
+  /** @internal flushes the writes of this tick. */
+  flush (): void {
+    if (!this.#corked) return
+    this.#corked = false
+    this.#stream.uncork()
+  }
+
+  /**
+   * Ends the connection. For an accepted v5 client a DISCONNECT with the reason goes out first
+   * (v5 [MQTT-3.14.4-1] nothing after it, [MQTT-3.14.4-2] then the network connection closes).
+   */
+  close (reason?: CloseReason, error?: Error): void {
+    if (this.#closed) return
+    if (reason !== undefined && this.#accepted && this.#version === 5) {
+      const packet: DisconnectPacket = reason.reasonString === undefined
+        ? { type: 'disconnect', reasonCode: reason.reasonCode }
+        : { type: 'disconnect', reasonCode: reason.reasonCode, properties: { reasonString: reason.reasonString } }
+      this.send(packet)
+    }
+    this.flush()
+    this.#finish(error)
+    this.#stream.end()
+    // A peer that does not read must not keep the socket open for ever.
+    const timer = setTimeout(() => this.#stream.destroy(), 2000)
+    timer.unref()
+  }
+
+  /** Closes without a word (for a client that broke the protocol before CONNACK). */
+  destroy (error?: Error): void {
+    if (this.#closed) return
+    this.flush()
+    this.#finish(error)
+    this.#stream.destroy()
+  }
+
+  #finish (error: Error | undefined): void {
+    this.#closed = true
+    this.#queue = []
+    if (this.#keepAliveTimer !== undefined) this.#clock.clearTimeout(this.#keepAliveTimer)
+    this.#stream.off('data', this.#onData)
+    this.#handlers.closed(this, error)
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#lastReceived = this.#clock.now()
+    const result = this.#decoder.push(chunk)
+    for (const packet of result.packets) {
+      if (packet.type === 'connect') this.#decoderFollows(packet.protocolVersion)
+      this.#queue.push(packet)
+    }
+    if (result.error !== undefined) this.#queue.push(result.error)
+    this.#pump()
+  }
+
+  #decoderFollows (version: ProtocolVersion): void {
+    if (this.#version === undefined) this.#version = version
+  }
+
+  #pump (): void {
+    while (!this.#busy && !this.#closed && this.#queue.length > 0) {
+      const item = this.#queue.shift() as Packet | QosmosError
+      if (item instanceof QosmosError) { this.fail(item); return }
+      let result: void | Promise<void>
+      try {
+        result = this.#handlers.packet(this, item)
+      } catch (err) {
+        this.fail(err)
+        return
+      }
+      if (result !== undefined) {
+        this.#busy = true
+        this.#stream.pause()
+        result.then(this.#resume, (err: unknown) => { this.#busy = false; this.fail(err) })
+      }
+    }
+  }
+
+  readonly #resume = (): void => {
+    this.#busy = false
+    if (this.#closed) return
+    this.#stream.resume()
+    this.#pump()
+  }
+
+  /** Ends the connection because of an error: v5 clients are told the reason code first. */
+  fail (err: unknown): void {
+    const error = err instanceof Error ? err : new ProtocolViolationError(String(err))
+    const reasonCode = error instanceof QosmosError && error.reasonCode !== undefined ? error.reasonCode : 0x83
+    this.close({ reasonCode, reasonString: error.message }, error)
+  }
+
+  #armKeepAlive (ms: number): void {
+    this.#keepAliveTimer = this.#clock.setTimeout(this.#checkKeepAlive, ms)
+  }
+
+  /** v3.1.1 [MQTT-3.1.2-24], v5 [MQTT-3.1.2-22]: silent for 1.5x Keep Alive: close (v5 0x8D). */
+  readonly #checkKeepAlive = (): void => {
+    if (this.#closed) return
+    const limit = this.#keepAliveMs * 1.5
+    const silent = this.#clock.now() - this.#lastReceived
+    if (silent >= limit) {
+      this.close({ reasonCode: 0x8d, reasonString: 'keep alive timeout' }, new KeepAliveTimeout())
+      return
+    }
+    this.#armKeepAlive(limit - silent)
+  }
+
+  readonly #onStreamError = (err: Error): void => { if (!this.#closed) this.#finish(err) }
+  readonly #onStreamClose = (): void => { if (!this.#closed) this.#finish(new ConnectionLost()) }
+}
+
+function uncork (connection: Connection): void { connection.flush() }
+
+function withoutProblemInformation (packet: Packet): Packet {
+  if (!('properties' in packet) || packet.properties === undefined) return packet
+  const { reasonString: _r, userProperties: _u, ...rest } = packet.properties as { reasonString?: string, userProperties?: unknown }
+  return { ...packet, properties: rest } as Packet
+}
+
+/** The network connection ended without a DISCONNECT. */
+export class ConnectionLost extends Error { constructor () { super('connection lost') } }
+/** The client was silent longer than 1.5 times its Keep Alive. */
+export class KeepAliveTimeout extends Error { constructor () { super('keep alive timeout') } }

@@ -1,0 +1,82 @@
+/**
+ * Everything the packet handlers share: resolved limits, the session registry, the router,
+ * the retained store, hooks, statistics and events. One per broker.
+ */
+import { EventEmitter } from 'node:events'
+import { systemClock, type Clock } from '../core/clock.js'
+import type { QoS, UserProperties } from '../protocol/packets.js'
+import type { BrokerHooks, BrokerOptions, Logger } from './options.js'
+import { RetainedStore } from './retained.js'
+import { BrokerStats } from './stats.js'
+import { TopicTree } from './topic-tree.js'
+import type { BrokerEventMap } from './events.js'
+import type { SessionRegistry } from './registry.js'
+import type { Router } from './router.js'
+
+export interface ResolvedLimits {
+  readonly maxKeepAlive: number | undefined
+  readonly receiveMaximum: number
+  readonly maxPacketSize: number
+  readonly topicAliasMaximum: number
+  readonly maxQueuedMessages: number
+  readonly maxQueuedBytes: number
+  readonly queueQos0Offline: boolean
+  readonly maxSessionExpiryInterval: number | undefined
+  readonly maximumQoS: QoS
+  readonly retainAvailable: boolean
+  /** Unacknowledged QoS 1/2 messages the broker sends a 3.1.1 client (v5 clients state theirs). */
+  readonly maxInflight: number
+}
+
+export const silentLogger: Logger = { debug () {}, info () {}, warn () {}, error () {} }
+
+export function resolveLimits (options: BrokerOptions): ResolvedLimits {
+  return {
+    maxKeepAlive: options.maxKeepAlive,
+    receiveMaximum: options.receiveMaximum ?? 1024,
+    maxPacketSize: options.maxPacketSize ?? 1024 * 1024,
+    topicAliasMaximum: options.topicAliasMaximum ?? 64,
+    maxQueuedMessages: options.maxQueuedMessages ?? 10_000,
+    maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024 * 1024,
+    queueQos0Offline: options.queueQos0Offline ?? false,
+    maxSessionExpiryInterval: options.maxSessionExpiryInterval,
+    maximumQoS: options.maximumQoS ?? 2,
+    retainAvailable: options.retainAvailable ?? true,
+    maxInflight: 1024
+  }
+}
+
+export class BrokerContext {
+  readonly limits: ResolvedLimits
+  readonly hooks: BrokerHooks
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly tree = new TopicTree()
+  readonly retained = new RetainedStore()
+  readonly stats = new BrokerStats()
+  readonly events: EventEmitter<BrokerEventMap>
+  readonly connackUserProperties: UserProperties | undefined
+  readonly startedAt: number
+  /** Set by the broker once both exist; they need each other. */
+  registry!: SessionRegistry
+  router!: Router
+  #nextAssignedId = 1
+
+  constructor (options: BrokerOptions, events: EventEmitter<BrokerEventMap> = new EventEmitter()) {
+    this.events = events
+    this.limits = resolveLimits(options)
+    this.hooks = options.hooks ?? {}
+    this.logger = options.logger ?? silentLogger
+    this.clock = options.clock ?? systemClock
+    this.connackUserProperties = options.connackUserProperties
+    this.startedAt = this.clock.now()
+  }
+
+  /** A client identifier for a client that sent none (v5 [MQTT-3.1.3-6]), unique in this broker. */
+  assignClientId (): string {
+    for (;;) {
+      const id = `qosmos-${this.startedAt.toString(36)}-${(this.#nextAssignedId++).toString(36)}`
+      if (this.registry.get(id) === undefined) return id
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** Refusing a CONNECT: a CONNACK with the reason (v5) or the nearest 3.1.1 return code, then close. */
+import type { ConnackProperties, ProtocolVersion } from '../../protocol/packets.js'
+import { connackReturnCodeFor } from '../../protocol/reason-codes.js'
+import type { Connection } from '../connection.js'
+import type { Refusal } from '../options.js'
+
+/**
+ * v5 [MQTT-3.2.2-6]/[MQTT-3.2.2-7]: a refusing CONNACK has Session Present 0 and the connection
+ * closes after it; v3.1.1 [MQTT-3.2.2-5]/[MQTT-3.2.2-6]: when no 3.1.1 return code fits, the
+ * server closes without a CONNACK.
+ */
+export function refuseConnect (conn: Connection, version: ProtocolVersion, refusal: Refusal, problemInfo: boolean): void {
+  conn.context = { phase: 'Refused' }
+  conn.setProtocolVersion(version)
+  if (version === 5) {
+    const properties: ConnackProperties = {
+      ...(refusal.reasonString !== undefined && problemInfo ? { reasonString: refusal.reasonString } : {}),
+      ...(refusal.serverReference !== undefined ? { serverReference: refusal.serverReference } : {})
+    }
+    conn.send({ type: 'connack', sessionPresent: false, reasonCode: refusal.reasonCode, ...(Object.keys(properties).length > 0 ? { properties } : {}) })
+  } else {
+    const code = connackReturnCodeFor(refusal.reasonCode)
+    if (code !== undefined) conn.send({ type: 'connack', sessionPresent: false, reasonCode: code })
+  }
+  conn.close(undefined, new ConnectRefused(refusal.reasonCode))
+}
+
+export class ConnectRefused extends Error {
+  readonly reasonCode: number
+  constructor (reasonCode: number) {
+    super(`connection refused with reason 0x${reasonCode.toString(16)}`)
+    this.reasonCode = reasonCode
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * PUBLISH from a client, and the acknowledgements of the broker's own deliveries. The QoS
+ * machines (through the session) decide what is answered and when; this handler adds what only
+ * a broker knows: topic aliases, Maximum QoS, Retain Available, `$` topics and authorization.
+ */
+import { ProtocolViolationError } from '../../core/errors.js'
+import type { PublishAckPacket, PublishPacket } from '../../protocol/packets.js'
+import { messageOf } from '../../qos/at-most-once.js'
+import type { Connection } from '../connection.js'
+import type { ConnectionState } from '../connection-state.js'
+import type { BrokerContext } from '../context.js'
+
+type Connected = Extract<ConnectionState, { phase: 'Connected' }>
+
+export function handlePublish (ctx: BrokerContext, conn: Connection, state: Connected, received: PublishPacket): void | Promise<void> {
+  const { limits } = ctx
+  const cs = state.cs
+  // v5 [MQTT-3.3.2-12]: aliases from 1 to our Topic Alias Maximum, resolved per connection.
+  const packet = cs.protocolVersion === 5 ? state.aliasesIn.resolve(received) : received
+  if (packet.qos > limits.maximumQoS) {
+    // v5 [MQTT-3.2.2-11]: a PUBLISH above the Maximum QoS given in CONNACK: DISCONNECT 0x9B.
+    conn.close({ reasonCode: 0x9b, reasonString: `Maximum QoS is ${limits.maximumQoS}` }, new ProtocolViolationError('QoS not supported'))
+    return
+  }
+  if (packet.retain && !limits.retainAvailable) {
+    // v5 [MQTT-3.2.2-14]: RETAIN 1 when Retain Available is 0: DISCONNECT 0x9A.
+    conn.close({ reasonCode: 0x9a, reasonString: 'retained messages are not supported' }, new ProtocolViolationError('retain not supported'))
+    return
+  }
+  // Topics starting with '$' are the server's (v5 4.7.2): clients may not publish to them.
+  if (packet.topic.startsWith('$')) return deliverOrRefuse(cs, packet, 0x87)
+  const authorize = ctx.hooks.authorizePublish
+  if (authorize === undefined) return deliverOrRefuse(cs, packet, undefined)
+  const decision = authorize(cs.info, messageOf(packet))
+  if (decision === true) return deliverOrRefuse(cs, packet, undefined)
+  if (!(decision instanceof Promise)) return deliverOrRefuse(cs, packet, decision.reasonCode)
+  return decision.then(d => { if (!conn.closed) deliverOrRefuse(cs, packet, d === true ? undefined : d.reasonCode) })
+}
+
+/**
+ * Hands the PUBLISH to the session's machines. A refused QoS 0 message is dropped; a refused
+ * QoS 1/2 message is acknowledged with the reason code (v5) and not delivered (3.1.1 has no
+ * negative acknowledgement, so the client sees a plain PUBACK/PUBREC, as with mosquitto).
+ */
+function deliverOrRefuse (cs: Connected['cs'], packet: PublishPacket, refuse: number | undefined): void {
+  if (refuse !== undefined && packet.qos === 0) return
+  cs.session.receive(packet, refuse)
+}
+
+export function handlePublishAck (state: Connected, packet: PublishAckPacket): void {
+  state.cs.session.receive(packet)
+}

@@ -1,0 +1,5 @@
+export { createBroker, MqttBroker } from './broker.js'
+export type { Broker, ListenerAddress } from './api.js'
+export type * from './options.js'
+export type { BrokerEventMap } from './events.js'
+export { createMemoryPair } from '../transport/memory.js'

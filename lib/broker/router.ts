@@ -1,0 +1,93 @@
+/**
+ * The router: the single owner of routing decisions. A message accepted from a publisher (or a
+ * will, or $SYS) updates the retained store, is matched against the topic tree, and one copy
+ * per matching client (one member per shared subscription) goes to that client's session at
+ * QoS min(published, granted) (v5 [MQTT-3.8.4-8], v3.1.1 [MQTT-3.8.4-6]).
+ */
+import type { ApplicationMessage } from '../qos/types.js'
+import type { QoS } from '../protocol/packets.js'
+import type { BrokerContext } from './context.js'
+import { channels } from './events.js'
+import type { ClientInfo } from './options.js'
+
+export class Router {
+  readonly #ctx: BrokerContext
+
+  constructor (ctx: BrokerContext) { this.#ctx = ctx }
+
+  /**
+   * Routes one message. Returns a promise only when an asynchronous hook is involved, so the
+   * common path allocates none.
+   */
+  publish (message: ApplicationMessage, publisherId: string | undefined, publisher: ClientInfo | undefined): void {
+    const ctx = this.#ctx
+    const now = ctx.clock.now()
+    ctx.stats.publishReceived++
+    if (message.retain && ctx.limits.retainAvailable) ctx.retained.update(message, now)
+    if (ctx.events.listenerCount('publish') > 0) ctx.events.emit('publish', message, publisher)
+    if (channels.publish.hasSubscribers) channels.publish.publish({ topic: message.topic, qos: message.qos, retain: message.retain, clientId: publisherId })
+    const published = ctx.hooks.published
+    if (published !== undefined) notify(ctx, () => published(message, publisher))
+    // Properties that belong to the publisher's connection do not travel on.
+    const outbound = message.properties?.topicAlias === undefined && message.properties?.subscriptionIdentifiers === undefined
+      ? message
+      : stripConnectionProperties(message)
+    const match = ctx.tree.match(message.topic, publisherId)
+    for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished)
+    for (const share of match.shares) {
+      const registry = ctx.registry
+      // v5 4.8.2: one member per message; prefer a connected member, else any (it is queued).
+      const member = ctx.tree.pickMember(share, m => registry.get(m.clientId)?.connection !== undefined) ?? ctx.tree.pickMember(share)
+      if (member !== undefined) {
+        const ids = member.subscriptionIdentifier === undefined ? NO_IDS : [member.subscriptionIdentifier]
+        this.#deliver(member.clientId, outbound, member.qos, ids, member.retainAsPublished === true)
+      }
+    }
+  }
+
+  /**
+   * One copy to one client. RETAIN is kept only for Retain As Published subscriptions
+   * (v5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]; always cleared for 3.1.1, [MQTT-3.3.1-9]); the
+   * Subscription Identifiers of every matching subscription go with it (v5 [MQTT-3.3.4-3]).
+   */
+  #deliver (clientId: string, message: ApplicationMessage, granted: QoS, subscriptionIds: readonly number[], retainAsPublished: boolean): void {
+    const ctx = this.#ctx
+    const target = ctx.registry.get(clientId)
+    if (target === undefined) { ctx.stats.publishDropped++; return }
+    const qos = (message.qos < granted ? message.qos : granted)
+    const retain = message.retain && retainAsPublished && target.protocolVersion === 5
+    let out = message
+    if (qos !== message.qos || retain !== message.retain) out = { ...message, qos, retain }
+    if (subscriptionIds.length > 0 && target.protocolVersion === 5) {
+      out = { ...out, properties: { ...out.properties, subscriptionIdentifiers: subscriptionIds } }
+    }
+    const forward = ctx.hooks.authorizeForward
+    if (forward !== undefined) {
+      const allowed = forward(target.info, out)
+      if (allowed === false) { ctx.stats.publishDropped++; return }
+      if (allowed !== true) {
+        const copy = out
+        allowed.then(ok => { if (ok) { target.session.publish(copy) } else { ctx.stats.publishDropped++ } },
+          (err: unknown) => ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'))
+        return
+      }
+    }
+    target.session.publish(out)
+  }
+}
+
+const NO_IDS: readonly number[] = Object.freeze([])
+
+function stripConnectionProperties (message: ApplicationMessage): ApplicationMessage {
+  const { topicAlias: _a, subscriptionIdentifiers: _s, ...properties } = message.properties ?? {}
+  return { ...message, properties }
+}
+
+function notify (ctx: BrokerContext, fn: () => void | Promise<void>): void {
+  try {
+    const r = fn()
+    if (r !== undefined) r.catch((err: unknown) => ctx.logger.error({ err }, 'published hook failed'))
+  } catch (err) {
+    ctx.logger.error({ err }, 'published hook failed')
+  }
+}
