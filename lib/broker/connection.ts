@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream'
 import type { Clock, TimerHandle } from '../core/clock.js'
-import { QosmosError, ProtocolViolationError } from '../core/errors.js'
+import { QosmosError, ProtocolViolationError, UnsupportedProtocolVersionError } from '../core/errors.js'
 import { PacketDecoder, encode } from '../protocol/index.js'
 import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket } from '../protocol/packets.js'
 import type { PeerInfo } from '../transport/contract.js'
@@ -207,6 +207,13 @@ export class Connection {
   /** Ends the connection because of an error: v5 clients are told the reason code first. */
   fail (err: unknown): void {
     const error = err instanceof Error ? err : new ProtocolViolationError(String(err))
+    if (error instanceof UnsupportedProtocolVersionError && this.#version === undefined && isMqttName(error.protocolName)) {
+      // v3.1.1 [MQTT-3.1.2-2]: an unsupported level gets CONNACK 0x01, then the connection closes.
+      // v5 [MQTT-3.1.2-2] allows a refusing CONNACK too; it goes in the 3.1.1 form, which a
+      // client of an unknown level is likeliest to read. A wrong name gets nothing ([MQTT-3.1.2-1]).
+      this.#version = 4
+      this.send({ type: 'connack', sessionPresent: false, reasonCode: 0x01 })
+    }
     const reasonCode = error instanceof QosmosError && error.reasonCode !== undefined ? error.reasonCode : 0x83
     this.close({ reasonCode, reasonString: error.message }, error)
   }
@@ -232,6 +239,8 @@ export class Connection {
 }
 
 function uncork (connection: Connection): void { connection.flush() }
+
+const isMqttName = (name: string): boolean => name === 'MQTT' || name === 'MQIsdp'
 
 function withoutProblemInformation (packet: Packet): Packet {
   if (!('properties' in packet) || packet.properties === undefined) return packet

@@ -39,6 +39,8 @@ export interface RawClient {
   readonly isClosed: boolean
   /** Packets received and not yet taken. */
   readonly queued: readonly Packet[]
+  /** Every byte the broker sent on this connection so far, as received (for checks on the encoding itself). */
+  readonly received: Buffer
   /** Destroys the socket from this side (an abnormal loss, as far as the broker knows). */
   destroy: () => void
   /** Sends DISCONNECT (reason 0 in v5) and ends the socket. */
@@ -111,11 +113,13 @@ export function openClient (port: number, version: ProtocolVersion): Promise<Raw
 function wrap (socket: Socket, version: ProtocolVersion): RawClient {
   const decoder = new PacketDecoder({ protocolVersion: version })
   const queue: Packet[] = []
+  const chunks: Buffer[] = []
   let closed = false
   let decodeError: Error | undefined
   const waiters = new Set<() => void>()
   const wake = (): void => { for (const w of [...waiters]) w() }
-  socket.on('data', chunk => {
+  socket.on('data', (chunk: Buffer) => {
+    chunks.push(chunk)
     const { packets, error } = decoder.push(chunk)
     queue.push(...packets)
     if (error !== undefined) decodeError = error
@@ -160,6 +164,7 @@ function wrap (socket: Socket, version: ProtocolVersion): RawClient {
     },
     get isClosed () { return closed },
     get queued () { return queue },
+    get received () { return Buffer.concat(chunks) },
     destroy () { socket.destroy() },
     async disconnect () {
       if (closed) return
