@@ -20,4 +20,6 @@ export interface Broker {
   /** Stops listening, disconnects clients (v5 reason 0x8B) and flushes persistence. */
   close (): Promise<void>
   readonly addresses: readonly ListenerAddress[]
+  /** Settles once the state in the store (sessions, subscriptions, queues, retained) is restored; rejects with a StorageError if it cannot be read. */
+  readonly ready: Promise<void>
 }

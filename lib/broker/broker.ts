@@ -4,6 +4,7 @@
  * to the handlers through `dispatch`.
  */
 import type { Duplex } from 'node:stream'
+import { QosmosError, StorageError } from '../core/errors.js'
 import { EventEmitter } from 'node:events'
 import type { BoundListener, PeerInfo } from '../transport/contract.js'
 import { listenTcp } from '../transport/tcp.js'
@@ -25,6 +26,9 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
   readonly #listeners: BoundListener[] = []
   readonly #connections = new Set<Connection>()
   readonly #sys: SysTopics
+  /** Settles when what the store held has been restored; connections wait for it. */
+  readonly #ready: Promise<void>
+  #restored = false
   #closing = false
 
   constructor (options: BrokerOptions = {}) {
@@ -34,6 +38,29 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     ctx.router = new Router(ctx)
     this.#ctx = ctx
     this.#sys = new SysTopics(ctx, options.sysInterval ?? 10, () => this.#connections.size)
+    this.#ready = this.#restore()
+    // A failed restore is reported by `ready`, `listen*` and `close`; never unhandled.
+    this.#ready.catch(() => {})
+  }
+
+  /**
+   * Resolves once the sessions, subscriptions, queues, in-flight flows and retained messages
+   * the store held are back; rejects (StorageError) when the store cannot be read, in which
+   * case the broker accepts no connection.
+   */
+  get ready (): Promise<void> { return this.#ready }
+
+  async #restore (): Promise<void> {
+    const ctx = this.#ctx
+    try {
+      for (const { message, receivedAt } of await ctx.store.restoreRetained()) ctx.retained.update(message, receivedAt)
+      for (const restored of await ctx.store.restoreSessions()) await ctx.registry.restore(restored)
+    } catch (cause) {
+      const error = cause instanceof QosmosError ? cause : new StorageError('the store could not be read', { cause })
+      ctx.logger.error({ err: error }, 'restoring from the store failed')
+      throw error
+    }
+    this.#restored = true
   }
 
   /** Read-only view of the broker state, for embedders and $SYS. */
@@ -44,10 +71,12 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
   }
 
   async listen (options: ListenOptions = {}): Promise<ListenerAddress> {
+    await this.#ready
     return this.#add(await listenTcp(options.port ?? 1883, options.host ?? '0.0.0.0', this.#onConnection))
   }
 
   async listenTls (options: TlsListenOptions): Promise<ListenerAddress> {
+    await this.#ready
     const files = {
       key: options.key,
       cert: options.cert,
@@ -59,11 +88,16 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
   }
 
   async listenWebSocket (options: WebSocketListenOptions = {}): Promise<ListenerAddress> {
+    await this.#ready
     return this.#add(await listenWebSocket(options, this.#onConnection))
   }
 
   handle (stream: Duplex, info: PeerInfo = {}): void {
     if (this.#closing) { stream.destroy(); return }
+    if (!this.#restored) {
+      this.#ready.then(() => { this.handle(stream, info) }, () => { stream.destroy() })
+      return
+    }
     const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize })
     this.#connections.add(conn)
   }
@@ -75,6 +109,10 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     await Promise.all(this.#listeners.map(l => l.close()))
     this.#ctx.registry.shutdown()
     for (const conn of this.#connections) conn.destroy()
+    await this.#ready.catch(() => {})
+    const store = this.#ctx.store
+    await store.flush()
+    if (this.#ctx.ownsStore) await store.close()
   }
 
   #add (listener: BoundListener): ListenerAddress {

@@ -25,6 +25,8 @@ export class ClientSession {
   /** A will whose delay is running, waiting to be published (v5 3.1.3.2.2). */
   pendingWill: Will | undefined
   ended = false
+  /** The session is written to the store (it had a Session Expiry Interval above 0 when it began). */
+  persistent = false
 
   constructor (clientId: string, session: Session, info: ClientInfo) {
     this.clientId = clientId

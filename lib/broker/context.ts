@@ -4,6 +4,10 @@
  */
 import { EventEmitter } from 'node:events'
 import { systemClock, type Clock } from '../core/clock.js'
+import { QosmosError, StorageError } from '../core/errors.js'
+import type { BrokerPersistence } from '../persistence/contract-broker.js'
+import { MemoryBackend } from '../persistence/memory.js'
+import type { ClientSession } from './client-session.js'
 import type { QoS, UserProperties } from '../protocol/packets.js'
 import type { BrokerHooks, BrokerOptions, Logger } from './options.js'
 import { RetainedStore } from './retained.js'
@@ -57,6 +61,9 @@ export class BrokerContext {
   readonly events: EventEmitter<BrokerEventMap>
   readonly connackUserProperties: UserProperties | undefined
   readonly startedAt: number
+  readonly store: BrokerPersistence
+  /** True when the broker made the store itself and so closes it. */
+  readonly ownsStore: boolean
   /** Set by the broker once both exist; they need each other. */
   registry!: SessionRegistry
   router!: Router
@@ -70,6 +77,29 @@ export class BrokerContext {
     this.clock = options.clock ?? systemClock
     this.connackUserProperties = options.connackUserProperties
     this.startedAt = this.clock.now()
+    this.ownsStore = options.persistence === undefined
+    this.store = options.persistence ?? new MemoryBackend()
+  }
+
+  /**
+   * Runs one store change. A failure is never swallowed: it is logged, reported as a
+   * `clientError`, and closes the connection of the session concerned (if any), since what
+   * that session was told may no longer be true after a restart.
+   */
+  persist (change: (store: BrokerPersistence) => Promise<void> | void, cs?: ClientSession): void {
+    try {
+      const result = change(this.store)
+      if (result !== undefined) result.then(undefined, (error: unknown) => { this.#storeFailed(error, cs) })
+    } catch (error) {
+      this.#storeFailed(error, cs)
+    }
+  }
+
+  #storeFailed (cause: unknown, cs: ClientSession | undefined): void {
+    const error = cause instanceof QosmosError ? cause : new StorageError('a store write failed', { cause })
+    this.logger.error({ err: error, clientId: cs?.clientId }, 'store write failed')
+    this.events.emit('clientError', cs?.info, error)
+    cs?.connection?.fail(error)
   }
 
   /** A client identifier for a client that sent none (v5 [MQTT-3.1.3-6]), unique in this broker. */

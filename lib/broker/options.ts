@@ -3,6 +3,7 @@
  * `createBroker()` with no options is a working in-memory broker that allows everything.
  */
 import type { Clock } from '../core/clock.js'
+import type { BrokerPersistence } from '../persistence/contract-broker.js'
 import type { QoS, UserProperties } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'
 
@@ -104,6 +105,12 @@ export interface BrokerOptions extends BrokerLimits {
   readonly hooks?: BrokerHooks
   readonly logger?: Logger
   readonly clock?: Clock
+  /**
+   * Where sessions, subscriptions, queues, in-flight flows and retained messages are kept
+   * (lib/persistence). Default: a fresh MemoryBackend, closed with the broker. A backend passed
+   * here is restored from on start and flushed, not closed, on `close()`: it belongs to the caller.
+   */
+  readonly persistence?: BrokerPersistence
   /** Seconds between $SYS publications; 0 disables them. Default 10. */
   readonly sysInterval?: number
   /** User properties added to every CONNACK (v5). */

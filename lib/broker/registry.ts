@@ -3,11 +3,14 @@
  * session expiry and wills. The registry is the one place where a session begins and ends.
  */
 import { SessionClosedError } from '../core/errors.js'
+import type { RestoredSession, StoredSession } from '../persistence/contract-broker.js'
+import type { Will } from '../protocol/packets.js'
 import { Session } from '../session/session.js'
 import { ClientSession, NEVER_EXPIRES } from './client-session.js'
 import type { BrokerContext } from './context.js'
 import { channels } from './events.js'
 import type { ClientInfo } from './options.js'
+import { subscriptionFromStored } from './stored.js'
 import { publishWill } from './will.js'
 
 export class SessionRegistry {
@@ -31,7 +34,7 @@ export class SessionRegistry {
    * Session 1 (v3.1.1 [MQTT-3.1.2-6]) discards any existing session; otherwise an existing one
    * resumes (v5 [MQTT-3.1.2-5], v3.1.1 [MQTT-3.1.2-4]) or a new one starts (v5 [MQTT-3.1.2-6]).
    */
-  open (info: ClientInfo, clean: boolean): { session: ClientSession, present: boolean } {
+  open (info: ClientInfo, clean: boolean, expiryInterval: number): { session: ClientSession, present: boolean } {
     const existing = this.#sessions.get(info.clientId)
     if (existing !== undefined && !clean && !existing.ended) {
       this.#cancelExpiry(existing)
@@ -39,17 +42,58 @@ export class SessionRegistry {
       return { session: existing, present: true }
     }
     if (existing !== undefined) this.end(existing, false)
-    const limits = this.#ctx.limits
+    // A session that ends with its connection is not written to the store.
+    const session = this.#create(info, expiryInterval > 0)
+    return { session, present: false }
+  }
+
+  #create (info: ClientInfo, persistent: boolean): ClientSession {
+    const { limits, store } = this.#ctx
+    const clientId = info.clientId
     const session = new Session({
       clock: this.#ctx.clock,
       maxQueuedMessages: limits.maxQueuedMessages,
       maxQueuedBytes: limits.maxQueuedBytes,
       queueQos0WhenOffline: limits.queueQos0Offline,
-      onError: (error) => this.#sessionFailed(info.clientId, error)
+      onError: (error) => this.#sessionFailed(clientId, error),
+      ...(persistent ? { store: store.flowStore(clientId), queueStore: store.queueStore(clientId) } : {})
     })
-    const clientSession = new ClientSession(info.clientId, session, info)
-    this.#sessions.set(info.clientId, clientSession)
-    return { session: clientSession, present: false }
+    const cs = new ClientSession(clientId, session, info)
+    cs.persistent = persistent
+    this.#sessions.set(clientId, cs)
+    return cs
+  }
+
+  /** Writes what outlives the connection: expiry, will, and when the connection ended. */
+  save (cs: ClientSession, disconnectedAt?: number, will: Will | undefined = cs.will): void {
+    if (!cs.persistent || cs.ended) return
+    const info = cs.info
+    const record: StoredSession = {
+      clientId: cs.clientId,
+      protocolVersion: info.protocolVersion,
+      expiryInterval: cs.expiryInterval,
+      ...(info.username === undefined ? {} : { username: info.username }),
+      ...(disconnectedAt === undefined ? {} : { disconnectedAt }),
+      ...(will === undefined ? {} : { will })
+    }
+    this.#ctx.persist(store => store.sessionSaved(record), cs)
+  }
+
+  /**
+   * A session found in the store on start. A restart is a lost connection: a session that was
+   * connected loses it now, and its will is published (after what is left of its delay); one
+   * already disconnected keeps counting its expiry and will delay from when it was lost, by
+   * the wall clock (v5 [MQTT-4.1.0-2], 3.1.3.2.2).
+   */
+  async restore (restored: RestoredSession): Promise<void> {
+    const record = restored.session
+    const info: ClientInfo = { clientId: record.clientId, username: record.username, protocolVersion: record.protocolVersion, remoteAddress: undefined, certificate: undefined }
+    const cs = this.#create(info, true)
+    cs.expiryInterval = record.expiryInterval
+    await cs.session.restore()
+    for (const sub of restored.subscriptions) this.#ctx.tree.subscribe(subscriptionFromStored(cs.clientId, sub))
+    const now = this.#ctx.clock.now()
+    this.#afterLoss(cs, record.will, record.disconnectedAt ?? now)
   }
 
   /**
@@ -63,29 +107,42 @@ export class SessionRegistry {
     cs.session.detach()
     const will = cs.will
     cs.will = undefined
-    if (cs.expiryInterval === 0) {
+    this.#afterLoss(cs, will, this.#ctx.clock.now())
+  }
+
+  /** Will and expiry of a session whose connection was lost at `lostAt` (clock ms). */
+  #afterLoss (cs: ClientSession, will: Will | undefined, lostAt: number): void {
+    const clock = this.#ctx.clock
+    const elapsed = Math.max(0, clock.now() - lostAt)
+    if (cs.expiryInterval === 0 || (cs.expiryInterval !== NEVER_EXPIRES && cs.expiryInterval * 1000 <= elapsed)) {
       if (will !== undefined) publishWill(this.#ctx, cs, will)
       this.end(cs, false)
       return
     }
+    let pending: Will | undefined
     if (will !== undefined) {
-      const delay = Math.min(will.properties?.willDelayInterval ?? 0, cs.expiryInterval)
-      if (delay === 0) publishWill(this.#ctx, cs, will)
+      const delay = Math.min(will.properties?.willDelayInterval ?? 0, cs.expiryInterval) * 1000 - elapsed
+      if (delay <= 0) publishWill(this.#ctx, cs, will)
       else {
+        pending = will
         cs.pendingWill = will
-        cs.willTimer = this.#ctx.clock.setTimeout(() => {
+        cs.willTimer = clock.setTimeout(() => {
           cs.willTimer = undefined
-          const pending = cs.pendingWill
+          const due = cs.pendingWill
           cs.pendingWill = undefined
-          if (pending !== undefined) publishWill(this.#ctx, cs, pending)
-        }, delay * 1000)
+          if (due !== undefined) {
+            publishWill(this.#ctx, cs, due)
+            this.save(cs, lostAt, undefined)
+          }
+        }, delay)
       }
     }
+    this.save(cs, lostAt, pending)
     if (cs.expiryInterval !== NEVER_EXPIRES) {
-      cs.expiryTimer = this.#ctx.clock.setTimeout(() => {
+      cs.expiryTimer = clock.setTimeout(() => {
         cs.expiryTimer = undefined
         if (cs.connection === undefined) this.end(cs, true)
-      }, cs.expiryInterval * 1000)
+      }, cs.expiryInterval * 1000 - elapsed)
     }
   }
 
@@ -103,6 +160,7 @@ export class SessionRegistry {
     if (this.#sessions.get(cs.clientId) === cs) this.#sessions.delete(cs.clientId)
     this.#ctx.tree.removeClient(cs.clientId)
     cs.session.close()
+    if (cs.persistent) this.#ctx.persist(store => store.sessionEnded(cs.clientId))
     if (publishPendingWill && pending !== undefined) publishWill(this.#ctx, cs, pending)
   }
 
@@ -124,10 +182,20 @@ export class SessionRegistry {
     cs?.connection?.fail(error)
   }
 
-  /** Closes every connection (v5 0x8B server shutting down) and ends clean sessions. */
+  /**
+   * Closes every connection (v5 0x8B server shutting down) and stops every timer. Sessions are
+   * left as the store has them: one that was connected is saved still holding its will, so the
+   * next start treats the shutdown as a lost connection (see `restore`).
+   */
   shutdown (): void {
     for (const cs of [...this.#sessions.values()]) {
-      cs.connection?.close({ reasonCode: 0x8b, reasonString: 'server shutting down' })
+      const conn = cs.connection
+      if (conn !== undefined) {
+        cs.connection = undefined
+        cs.session.detach()
+        this.save(cs)
+        conn.close({ reasonCode: 0x8b, reasonString: 'server shutting down' })
+      }
       this.#cancelExpiry(cs)
       if (cs.willTimer !== undefined) this.#ctx.clock.clearTimeout(cs.willTimer)
     }

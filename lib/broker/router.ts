@@ -23,7 +23,10 @@ export class Router {
     const ctx = this.#ctx
     const now = ctx.clock.now()
     ctx.stats.publishReceived++
-    if (message.retain && ctx.limits.retainAvailable) ctx.retained.update(message, now)
+    if (message.retain && ctx.limits.retainAvailable && ctx.retained.update(message, now) !== 'unchanged') {
+      const stored = message.payload.length === 0 ? undefined : { message, receivedAt: now }
+      ctx.persist(store => store.retainedChanged(message.topic, stored))
+    }
     if (ctx.events.listenerCount('publish') > 0) ctx.events.emit('publish', message, publisher)
     if (channels.publish.hasSubscribers) channels.publish.publish({ topic: message.topic, qos: message.qos, retain: message.retain, clientId: publisherId })
     const published = ctx.hooks.published

@@ -19,12 +19,15 @@
  */
 import { InvalidArgumentError, MessageExpiredError, QueueFullError } from '../core/errors.js'
 import type { Clock } from '../core/clock.js'
+import type { QueuedMessage, SessionQueueStore } from '../persistence/contract-broker.js'
 import type { ApplicationMessage } from '../qos/types.js'
 
 /** Called once with the outcome of a publication: undefined on success, else the reason. */
 export type Done = (error: Error | undefined) => void
 
 export interface PendingEntry {
+  /** Position in the queue, strictly increasing; the key of the entry in the queue store. */
+  readonly seq: number
   readonly message: ApplicationMessage
   readonly done: Done | undefined
   /** Clock time (ms) when the message was queued. */
@@ -41,6 +44,10 @@ export interface PendingQueueOptions {
   readonly maxBytes?: number
   /** How a dropped entry's `done` is called; the session passes one that reports a throwing callback. */
   readonly settle?: (done: Done, error: Error) => void
+  /** Where the queue is kept across restarts; every add and removal is written through. */
+  readonly store?: SessionQueueStore
+  /** A store write failed (thrown or rejected). */
+  readonly storeFailed?: (error: unknown) => void
 }
 
 export interface PendingQueueStats {
@@ -59,8 +66,11 @@ export class PendingQueue {
   readonly #maxMessages: number
   readonly #maxBytes: number
   readonly #settle: (done: Done, error: Error) => void
+  readonly #store: SessionQueueStore | undefined
+  readonly #storeFailed: (error: unknown) => void
   #entries: PendingEntry[] = []
   #head = 0
+  #seq = 1
   #bytes = 0
   #droppedQos0 = 0
   #refused = 0
@@ -71,6 +81,18 @@ export class PendingQueue {
     this.#maxMessages = positive('maxMessages', options.maxMessages ?? DEFAULT_MAX_QUEUED_MESSAGES)
     this.#maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_QUEUED_BYTES)
     this.#settle = options.settle ?? ((done, error) => done(error))
+    this.#store = options.store
+    this.#storeFailed = options.storeFailed ?? ((error) => { throw error })
+  }
+
+  /** Puts back what the store held (after a restart), in order; call on an empty queue. Bounds are not applied. */
+  restore (entries: readonly QueuedMessage[]): void {
+    for (const { seq, message, queuedAt } of entries) {
+      const bytes = message.payload.length + Buffer.byteLength(message.topic)
+      this.#entries.push({ seq, message, done: undefined, enqueuedAt: queuedAt, bytes })
+      this.#bytes += bytes
+      if (seq >= this.#seq) this.#seq = seq + 1
+    }
   }
 
   get length (): number { return this.#entries.length - this.#head }
@@ -94,8 +116,10 @@ export class PendingQueue {
       }
     }
     if (accepted) {
-      this.#entries.push({ message, done, enqueuedAt: now, bytes })
+      const seq = this.#seq++
+      this.#entries.push({ seq, message, done, enqueuedAt: now, bytes })
       this.#bytes += bytes
+      if (this.#store !== undefined) this.#write(this.#store, store => store.messageQueued({ seq, message, queuedAt: now }))
     } else if (message.qos === 0) {
       this.#droppedQos0++
     } else {
@@ -136,7 +160,11 @@ export class PendingQueue {
     return taken
   }
 
-  /** Empties the queue, settling every entry with `error` (session closed or cleared); returns how many. */
+  /**
+   * Empties the queue, settling every entry with `error` (session closed or cleared); returns
+   * how many. The store is left as it is: a session that ends is removed from it as a whole
+   * (BrokerStateStore.sessionEnded), and one closed by a shutdown must find its queue again.
+   */
   clear (error: Error): number {
     const entries = this.#entries.slice(this.#head)
     this.#entries = []
@@ -144,6 +172,19 @@ export class PendingQueue {
     this.#bytes = 0
     for (const entry of entries) if (entry.done !== undefined) this.#settle(entry.done, error)
     return entries.length
+  }
+
+  #removedFromStore (entry: PendingEntry): void {
+    if (this.#store !== undefined) this.#write(this.#store, store => store.queuedMessageRemoved(entry.seq))
+  }
+
+  #write (store: SessionQueueStore, change: (store: SessionQueueStore) => Promise<void> | void): void {
+    try {
+      const result = change(store)
+      if (result !== undefined) result.then(undefined, this.#storeFailed)
+    } catch (error) {
+      this.#storeFailed(error)
+    }
   }
 
   #fits (bytes: number): boolean {
@@ -154,6 +195,7 @@ export class PendingQueue {
   #takeAt (i: number): number {
     const entry = this.#entries[i] as PendingEntry
     this.#bytes -= entry.bytes
+    this.#removedFromStore(entry)
     if (i !== this.#head) {
       this.#entries.splice(i, 1)
       return i
@@ -201,8 +243,7 @@ export class PendingQueue {
     let bytes = 0
     for (let i = this.#head; i < this.#entries.length; i++) {
       const entry = this.#entries[i] as PendingEntry
-      if (drop(entry)) removed.push(entry)
-      else { kept.push(entry); bytes += entry.bytes }
+      if (drop(entry)) { removed.push(entry); this.#removedFromStore(entry) } else { kept.push(entry); bytes += entry.bytes }
     }
     this.#entries = kept
     this.#head = 0

@@ -19,10 +19,11 @@
  *  - an outbound flow the peer ended but the store could not forget keeps its id reserved
  *    (the store still holds it) and its `done` gets the peer's outcome.
  */
-import { InvalidArgumentError, ProtocolViolationError, SessionClosedError } from '../core/errors.js'
+import { InvalidArgumentError, ProtocolViolationError, QosmosError, SessionClosedError, StorageError } from '../core/errors.js'
 import { systemClock } from '../core/clock.js'
 import { isPacketId, MAX_PACKET_ID, type PacketId } from '../core/ids.js'
 import type { SessionFlowStore } from '../persistence/contract.js'
+import type { SessionQueueStore } from '../persistence/contract-broker.js'
 import type { PubackPacket, PubcompPacket, PublishAckPacket, PublishPacket, PubrecPacket } from '../protocol/packets.js'
 import { onPuback, onPubcomp, onPublish, onPubrec, onPubrel, onSessionResumed, startPublish } from '../qos/flows.js'
 import type { Action, ApplicationMessage, InboundFlow, OutboundFlow, Transition } from '../qos/types.js'
@@ -44,8 +45,11 @@ export class Session {
   readonly #quota = new SendQuota()
   readonly #queue: PendingQueue
   readonly #store: SessionFlowStore | undefined
+  readonly #queueStore: SessionQueueStore | undefined
   readonly #steps: SessionSteps
   readonly #runner: SerialRunner<Step, SessionJob>
+  /** Runs the lists of received PUBLISH/PUBREL; the same runner unless `independentInbound`. */
+  readonly #inboundRunner: SerialRunner<Step, SessionJob>
   readonly #queueQos0WhenOffline: boolean
   readonly #window = new InboundWindow()
   #io: SessionIo | undefined
@@ -56,20 +60,25 @@ export class Session {
 
   constructor (options: SessionOptions = {}) {
     this.#store = options.store
+    this.#queueStore = options.queueStore
+    const onError = options.onError ?? rethrowLater
     this.#queueQos0WhenOffline = options.queueQos0WhenOffline ?? false
     this.#steps = new SessionSteps({
       store: options.store,
-      onError: options.onError ?? rethrowLater,
+      onError,
       released: (packetId) => { this.#ids.release(packetId); this.#drainPending() },
       inboundQos1Settled: () => { this.#window.qos1Settled() },
       undoInbound: (flow) => this.#undoInbound(flow)
     })
     this.#runner = new SerialRunner(this.#steps)
+    this.#inboundRunner = options.independentInbound === true ? new SerialRunner(this.#steps) : this.#runner
     this.#queue = new PendingQueue({
       clock: options.clock ?? systemClock,
       ...(options.maxQueuedMessages === undefined ? {} : { maxMessages: options.maxQueuedMessages }),
       ...(options.maxQueuedBytes === undefined ? {} : { maxBytes: options.maxQueuedBytes }),
-      settle: (done, error) => this.#steps.settle(done, error)
+      settle: (done, error) => this.#steps.settle(done, error),
+      ...(options.queueStore === undefined ? {} : { store: options.queueStore }),
+      storeFailed: (error) => { onError(asStorageError(error)) }
     })
   }
 
@@ -91,10 +100,11 @@ export class Session {
 
   /** Loads the flows a previous process left in the store and reserves their ids. Call before the first attach. */
   async restore (): Promise<void> {
-    if (this.#store === undefined) return
-    if (this.#io !== undefined || this.#outbound.size > 0 || this.#inbound.size > 0) {
+    if (this.#io !== undefined || this.#outbound.size > 0 || this.#inbound.size > 0 || this.#queue.length > 0) {
       throw new InvalidArgumentError('restore() runs once, on a fresh session, before attach()')
     }
+    if (this.#queueStore !== undefined) this.#queue.restore(await this.#queueStore.restoreQueue())
+    if (this.#store === undefined) return
     const { outbound, inbound } = await this.#store.restoreFlows()
     for (const flow of outbound) {
       this.#ids.reserve(flow.packetId)
@@ -182,7 +192,7 @@ export class Session {
           this.#window.qos2Ended(flow.packetId)
           traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
         }
-        return this.#run(transition.actions)
+        return this.#runInbound(transition.actions)
       }
     }
   }
@@ -198,7 +208,7 @@ export class Session {
   }
 
   #receivePublish (packet: PublishPacket, refuse: number | undefined): void {
-    if (packet.qos === 0) return this.#run(onPublish(undefined, packet).actions)
+    if (packet.qos === 0) return this.#runInbound(onPublish(undefined, packet).actions)
     const packetId = packet.packetId
     if (!isPacketId(packetId)) throw new ProtocolViolationError('v5 [MQTT-2.2.1-3] v3.1.1 [MQTT-2.3.1-1]: a QoS 1/2 PUBLISH needs a packet identifier in 1..65535')
     const flow = packet.qos === 2 ? this.#inbound.get(packetId) : undefined
@@ -208,14 +218,14 @@ export class Session {
     const transition = onPublish(flow, packet, refuse)
     if (packet.qos === 1) {
       this.#window.qos1Received()
-      return this.#run(transition.actions, undefined, true)
+      return this.#runInbound(transition.actions, true)
     }
     const next = transition.state
-    if (flow !== undefined || next === undefined) return this.#run(transition.actions)
+    if (flow !== undefined || next === undefined) return this.#runInbound(transition.actions)
     this.#inbound.set(packetId, next)
     this.#window.qos2Started(packetId)
     traceTransition(this, 'inbound', packetId, undefined, next.state)
-    this.#run(transition.actions, undefined, false, next)
+    this.#runInbound(transition.actions, false, next)
   }
 
   #receiveAck (packet: OutboundAck, transition: Transition<OutboundFlow>): void {
@@ -296,10 +306,18 @@ export class Session {
 
   #discardFlows (): void {
     this.#steps.clearCallbacks(new SessionClosedError('the session state was discarded (clean start)'))
+    const outbound = [...this.#outbound.keys()]
+    const inbound = [...this.#inbound.keys()]
     this.#outbound.clear()
     this.#inbound.clear()
     this.#ids.clear()
-    if (this.#store !== undefined) this.#runner.enqueue(this.#steps.job([{ type: 'discardFlows' }]))
+    if (this.#store === undefined) return
+    if (this.#inboundRunner === this.#runner) return this.#runner.enqueue(this.#steps.job([{ type: 'discardFlows' }]))
+    // Two runners: each erases the records of its own direction, behind the lists that wrote
+    // them and ahead of the new connection's, so neither runner waits for the other (a delivery
+    // held by the application must never hold back this side's publications).
+    this.#runner.enqueue(this.#steps.job(outbound.map(packetId => ({ type: 'erase' as const, direction: 'outbound' as const, packetId: packetId as PacketId }))))
+    this.#inboundRunner.enqueue(this.#steps.job(inbound.map(packetId => ({ type: 'erase' as const, direction: 'inbound' as const, packetId: packetId as PacketId }))))
   }
 
   /** A new inbound QoS 2 flow whose list failed before its PUBREC: forget it again, so a resend is new. */
@@ -308,13 +326,24 @@ export class Session {
     this.#inbound.delete(flow.packetId)
     this.#window.qos2Ended(flow.packetId)
     traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
-    this.#runner.enqueueNext(this.#steps.job([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
+    this.#inboundRunner.enqueueNext(this.#steps.job([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
   }
 
   #run (actions: readonly Action[], written?: Done, countsQos1 = false, newInbound?: InboundFlow): void {
     if (actions.length === 0 && written === undefined) return
     this.#runner.enqueue(this.#steps.job(actions, written, countsQos1, newInbound))
   }
+
+  /** A received PUBLISH or PUBREL's list: behind the earlier ones, in arrival order. */
+  #runInbound (actions: readonly Action[], countsQos1 = false, newInbound?: InboundFlow): void {
+    if (actions.length === 0) return
+    this.#inboundRunner.enqueue(this.#steps.job(actions, undefined, countsQos1, newInbound))
+  }
+}
+
+function asStorageError (error: unknown): Error {
+  if (error instanceof QosmosError) return error
+  return new StorageError('a queue store write failed', { cause: error })
 }
 
 function rethrowLater (error: Error): void {

@@ -21,8 +21,15 @@ import type { Done } from './pending-queue.js'
 import type { Job, JobHandler } from './runner.js'
 import type { SessionIo } from './types.js'
 
-/** A machine action, or a session-level storage step. */
-export type Step = Action | { readonly type: 'discardFlows' }
+/**
+ * A machine action, or a session-level storage step: `discardFlows` forgets every flow;
+ * `erase` forgets one flow's record only (no id release, no `done`), for a clean start whose
+ * inbound and outbound lists run on separate runners (SessionOptions.independentInbound).
+ */
+export type Step =
+  | Action
+  | { readonly type: 'discardFlows' }
+  | { readonly type: 'erase', readonly direction: 'outbound' | 'inbound', readonly packetId: PacketId }
 
 export interface SessionJob extends Job<Step> {
   readonly epoch: number
@@ -128,6 +135,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
       }
       case 'discardFlows':
         return store?.discardFlows()
+      case 'erase':
+        return step.direction === 'outbound' ? store?.outboundFlowEnded(step.packetId) : store?.inboundFlowEnded(step.packetId)
     }
   }
 
@@ -165,7 +174,7 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
 }
 
 function asError (step: Step, thrown: unknown): Error {
-  const isStorage = step.type === 'persist' || step.type === 'forget' || step.type === 'discardFlows'
+  const isStorage = step.type === 'persist' || step.type === 'forget' || step.type === 'discardFlows' || step.type === 'erase'
   if (isStorage && !(thrown instanceof QosmosError)) {
     const detail = thrown instanceof Error ? thrown.message : String(thrown)
     return new StorageError(`${step.type} ${'direction' in step ? step.direction : ''} failed: ${detail}`.replace('  ', ' '), { cause: thrown })

@@ -2,6 +2,7 @@
 import type { Clock } from '../core/clock.js'
 import type { PacketId } from '../core/ids.js'
 import type { SessionFlowStore } from '../persistence/contract.js'
+import type { SessionQueueStore } from '../persistence/contract-broker.js'
 import type { Packet } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'
 
@@ -34,6 +35,8 @@ export interface AttachOptions {
 export interface SessionOptions {
   /** Where in-flight flows are kept; without one they live only in this object. */
   readonly store?: SessionFlowStore
+  /** Where the pending queue is kept; without one it lives only in this object. */
+  readonly queueStore?: SessionQueueStore
   /** For Message Expiry of queued messages; default the system clock. */
   readonly clock?: Clock
   /**
@@ -42,6 +45,15 @@ export interface SessionOptions {
    * rethrown asynchronously (an uncaught exception), so a failure is never silent.
    */
   readonly onError?: (error: Error) => void
+  /**
+   * Run the lists of received PUBLISH and PUBREL packets on their own serial runner. Needed when
+   * `deliver` may wait on the application (a client acknowledging after processing): otherwise a
+   * handler that publishes and awaits the outcome would wait behind its own delivery. Inbound
+   * lists keep their order among themselves, outbound among themselves; a store then sees calls
+   * of the two directions interleave (each call still completes before its direction's next).
+   * Default false: one runner for everything.
+   */
+  readonly independentInbound?: boolean
   /** Queue QoS 0 messages while detached instead of dropping them. Default false. */
   readonly queueQos0WhenOffline?: boolean
   /** Pending queue bound in messages; default 1000. */

@@ -2,6 +2,7 @@ import test from 'ava'
 import { StorageError } from '../../lib/core/errors.js'
 import { toPacketId } from '../../lib/core/ids.js'
 import { MemoryBackend } from '../../lib/persistence/memory.js'
+import { brokerStoreContract } from './broker-store-contract.js'
 import { flowStoreContract } from './flow-store-contract.js'
 
 flowStoreContract(test, 'memory', () => new MemoryBackend())
@@ -21,3 +22,5 @@ test('memory: a closed backend throws StorageError synchronously', async t => {
   await backend.close()
   t.throws(() => store.outboundFlowEnded(toPacketId(1)), { instanceOf: StorageError })
 })
+
+brokerStoreContract(test, 'memory', { make: () => new MemoryBackend() })

@@ -102,11 +102,12 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
     expiryChanged = true
   }
 
-  const { session: cs, present } = registry.open(info, packet.clean)
+  const { session: cs, present } = registry.open(info, packet.clean, expiry)
   registry.cancelPendingWill(cs)
   cs.will = packet.will
   cs.expiryInterval = expiry
   cs.connection = conn
+  registry.save(cs)
   conn.context = { phase: 'Connected', cs, aliasesIn: new InboundTopicAliases(v5 ? limits.topicAliasMaximum : 0), reauth: authData?.method, normalDisconnect: false } satisfies ConnectionState
 
   // What the client accepts from us (v5 3.1.2.11).

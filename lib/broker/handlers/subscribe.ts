@@ -12,6 +12,7 @@ import type { ConnectionState } from '../connection-state.js'
 import type { BrokerContext } from '../context.js'
 import { channels } from '../events.js'
 import type { Refusal } from '../options.js'
+import { subscriptionToStored } from '../stored.js'
 import type { Subscription } from '../topic-tree.js'
 
 type Connected = Extract<ConnectionState, { phase: 'Connected' }>
@@ -48,6 +49,7 @@ function apply (ctx: BrokerContext, state: Connected, packet: SubscribePacket, d
     if (typeof d !== 'number') return { refused: v5 ? d.reasonCode : 0x80 }
     const sub = subscriptionOf(cs.clientId, req, d, v5, subscriptionIdentifier)
     const { replaced } = ctx.tree.subscribe(sub)
+    if (cs.persistent) ctx.persist(store => store.subscriptionAdded(cs.clientId, subscriptionToStored(sub)), cs)
     return { granted: d, sub, isNew: !replaced, shared: parseSharedSubscription(req.topicFilter) !== undefined }
   })
   cs.connection?.send({

@@ -12,7 +12,11 @@ type Connected = Extract<ConnectionState, { phase: 'Connected' }>
 
 export function handleUnsubscribe (ctx: BrokerContext, state: Connected, packet: UnsubscribePacket): void {
   const cs = state.cs
-  const codes = packet.topicFilters.map(filter => ctx.tree.unsubscribe(cs.clientId, filter) ? 0x00 : 0x11)
+  const codes = packet.topicFilters.map(filter => {
+    const removed = ctx.tree.unsubscribe(cs.clientId, filter)
+    if (removed && cs.persistent) ctx.persist(store => store.subscriptionRemoved(cs.clientId, filter), cs)
+    return removed ? 0x00 : 0x11
+  })
   cs.connection?.send({ type: 'unsuback', packetId: packet.packetId, reasonCodes: cs.protocolVersion === 5 ? codes : [] })
   ctx.events.emit('unsubscribe', cs.info, packet.topicFilters)
 }

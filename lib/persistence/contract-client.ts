@@ -1,0 +1,37 @@
+/**
+ * The client store contract: what an MQTT client must find again after its process restarts,
+ * for ONE client id: the outgoing in-flight flows and the inbound QoS 2 ids (the flow part,
+ * contract.ts, unchanged), and the offline queue of messages not yet sent.
+ *
+ * With a durable store a client killed and restarted with the same client id completes its
+ * in-flight QoS 1/2 publications (resent on resume, v5 [MQTT-4.4.0-1]) and never hands an inbound
+ * QoS 2 message to the application twice (the id is stored before the message is delivered and
+ * kept until PUBREL, v5 [MQTT-4.3.3-10]).
+ *
+ * The queue methods have the shape of the broker's SessionQueueStore (contract-broker.ts), so one
+ * object serves a Session either way. Calls for one direction never overlap (see contract.ts);
+ * a client session runs inbound and outbound lists on separate runners, so an inbound call may
+ * overlap an outbound one: each call must be atomic on its own.
+ */
+import type { ApplicationMessage } from '../qos/types.js'
+import type { SessionFlowStore } from './contract.js'
+
+/** A message waiting in the offline queue (not yet sent, so not in flight). */
+export interface ClientQueuedMessage {
+  /** Strictly increasing: the order the messages are sent in. */
+  readonly seq: number
+  readonly message: ApplicationMessage
+  /** Wall-clock ms when it was queued (Message Expiry counts from here). */
+  readonly queuedAt: number
+}
+
+export interface ClientStore extends SessionFlowStore {
+  /** A message joined the end of the offline queue. Durable when it completes. */
+  messageQueued (entry: ClientQueuedMessage): Promise<void> | void
+  /** The message left the queue (sent, expired, evicted or discarded). Unknown seqs are ignored. */
+  queuedMessageRemoved (seq: number): Promise<void> | void
+  /** The queue as it was left, in `seq` order. */
+  restoreQueue (): Promise<readonly ClientQueuedMessage[]>
+  /** Completes every write already started and releases the store; later calls fail with a StorageError. */
+  close (): Promise<void>
+}
