@@ -20,6 +20,8 @@ export function handleConnect (ctx: BrokerContext, conn: Connection, packet: Con
   if (conn.context !== undefined) throw new ProtocolViolationError('a second CONNECT on one connection')
   conn.context = { phase: 'AwaitingAcceptance' } satisfies ConnectionState
   conn.setProtocolVersion(packet.protocolVersion)
+  // v5 [MQTT-3.2.2-19] [MQTT-3.2.2-20]: even a refusing CONNACK respects the client's Maximum Packet Size.
+  if (packet.protocolVersion === 5 && packet.properties?.maximumPacketSize !== undefined) conn.maxPacketSizeOut = packet.properties.maximumPacketSize
   const problemInfo = packet.properties?.requestProblemInformation ?? true
 
   const clientId = settleClientId(ctx, packet)
