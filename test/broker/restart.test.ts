@@ -3,15 +3,48 @@
  * backend runs the same scenarios) gets back its sessions, subscriptions, queued messages,
  * in-flight flows, retained messages and wills.
  */
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ManualClock } from '../../lib/core/clock.js'
+import type { BrokerPersistence } from '../../lib/persistence/contract-broker.js'
+import { openLmdbBackend } from '../../lib/persistence/lmdb.js'
 import { MemoryBackend } from '../../lib/persistence/memory.js'
 import { startBroker } from '../../spec-tests/_harness/broker.js'
 
+/**
+ * A store and its restart: memory hands the same object to the next broker; lmdb closes the
+ * environment and opens the directory again, as a new process would.
+ */
+interface Stores { first: () => Promise<BrokerPersistence>, restart: (old: BrokerPersistence) => Promise<BrokerPersistence>, done: () => Promise<void> }
+type Scenario = (t: ExecutionContext, stores: Stores) => Promise<void>
+
+const memory = (): Stores => ({ first: async () => new MemoryBackend(), restart: async (old) => old, done: async () => {} })
+function lmdb (): Stores {
+  const path = mkdtempSync(join(tmpdir(), 'qosmos-restart-'))
+  let open: BrokerPersistence | undefined
+  return {
+    first: async () => (open = await openLmdbBackend({ path })),
+    restart: async (old) => { await old.close(); return (open = await openLmdbBackend({ path })) },
+    done: async () => { await open?.close(); rmSync(path, { recursive: true, force: true }) }
+  }
+}
+
+/** Registers a scenario for the memory backend (titled with its spec IDs) and for lmdb. */
+function scenario (title: string, lmdbTitle: string, run: Scenario): void {
+  for (const [name, make] of [[title, memory], [lmdbTitle, lmdb]] as const) {
+    test(name, async t => {
+      const stores = make()
+      try { await run(t, stores) } finally { await stores.done() }
+    })
+  }
+}
+
 const SESSION = { clean: false, properties: { sessionExpiryInterval: 300 } }
 
-test('v5 [MQTT-4.1.0-1] a persistent session survives a restart: subscriptions kept, messages queued while offline delivered in order', async t => {
-  const persistence = new MemoryBackend()
+scenario('v5 [MQTT-4.1.0-1] a persistent session survives a restart: subscriptions kept, messages queued while offline delivered in order', 'lmdb: a persistent session survives a restart with its subscriptions and offline queue', async (t, stores) => {
+  let persistence = await stores.first()
   const first = await startBroker({ persistence })
   try {
     const sub = await first.connected(5, { clientId: 'keeper', ...SESSION })
@@ -25,6 +58,7 @@ test('v5 [MQTT-4.1.0-1] a persistent session survives a restart: subscriptions k
     }
   } finally { await first.close() }
 
+  persistence = await stores.restart(persistence)
   const second = await startBroker({ persistence })
   try {
     const sub = await second.client(5)
@@ -44,8 +78,8 @@ test('v5 [MQTT-4.1.0-1] a persistent session survives a restart: subscriptions k
   } finally { await second.close() }
 })
 
-test('v3.1.1 [MQTT-4.4.0-1] a QoS 1 message in flight at shutdown is resent with DUP after the restart', async t => {
-  const persistence = new MemoryBackend()
+scenario('v3.1.1 [MQTT-4.4.0-1] a QoS 1 message in flight at shutdown is resent with DUP after the restart', 'lmdb: a QoS 1 message in flight at shutdown is resent with DUP after the restart', async (t, stores) => {
+  let persistence = await stores.first()
   const first = await startBroker({ persistence })
   try {
     const sub = await first.connected(4, { clientId: 'slow', clean: false })
@@ -58,6 +92,7 @@ test('v3.1.1 [MQTT-4.4.0-1] a QoS 1 message in flight at shutdown is resent with
     // No PUBACK: the flow is still AwaitingPuback when the broker stops.
   } finally { await first.close() }
 
+  persistence = await stores.restart(persistence)
   const second = await startBroker({ persistence })
   try {
     const sub = await second.client(4)
@@ -69,8 +104,8 @@ test('v3.1.1 [MQTT-4.4.0-1] a QoS 1 message in flight at shutdown is resent with
   } finally { await second.close() }
 })
 
-test('v5 [MQTT-3.3.1-5] retained messages survive a restart; a cleared one stays cleared', async t => {
-  const persistence = new MemoryBackend()
+scenario('v5 [MQTT-3.3.1-5] retained messages survive a restart; a cleared one stays cleared', 'lmdb: retained messages survive a restart; a cleared one stays cleared', async (t, stores) => {
+  let persistence = await stores.first()
   const first = await startBroker({ persistence })
   try {
     const pub = await first.connected(5)
@@ -79,6 +114,7 @@ test('v5 [MQTT-3.3.1-5] retained messages survive a restart; a cleared one stays
       await pub.expect('puback')
     }
   } finally { await first.close() }
+  persistence = await stores.restart(persistence)
   const second = await startBroker({ persistence })
   try {
     const sub = await second.connected(5)
@@ -91,8 +127,8 @@ test('v5 [MQTT-3.3.1-5] retained messages survive a restart; a cleared one stays
   } finally { await second.close() }
 })
 
-test('v5 [MQTT-3.1.2-8] a will whose connection was cut by the shutdown is published after the restart, to a persistent subscriber', async t => {
-  const persistence = new MemoryBackend()
+scenario('v5 [MQTT-3.1.2-8] a will whose connection was cut by the shutdown is published after the restart, to a persistent subscriber', 'lmdb: a will cut by the shutdown is published after the restart', async (t, stores) => {
+  let persistence = await stores.first()
   const first = await startBroker({ persistence })
   try {
     const watcher = await first.connected(5, { clientId: 'watcher', ...SESSION })
@@ -105,6 +141,7 @@ test('v5 [MQTT-3.1.2-8] a will whose connection was cut by the shutdown is publi
       will: { topic: 'wills/mortal', payload: Buffer.from('lost'), qos: 1, retain: false }
     })
   } finally { await first.close() }
+  persistence = await stores.restart(persistence)
   const second = await startBroker({ persistence })
   try {
     const watcher = await second.client(5)
@@ -115,8 +152,8 @@ test('v5 [MQTT-3.1.2-8] a will whose connection was cut by the shutdown is publi
   } finally { await second.close() }
 })
 
-test('v5 [MQTT-4.1.0-2] session expiry counts across a restart by the clock: an expired session is gone, a live one resumes', async t => {
-  const persistence = new MemoryBackend()
+scenario('v5 [MQTT-4.1.0-2] session expiry counts across a restart by the clock: an expired session is gone, a live one resumes', 'lmdb: session expiry counts across a restart by the clock', async (t, stores) => {
+  let persistence = await stores.first()
   const clock = new ManualClock(1_000_000)
   const first = await startBroker({ persistence, clock })
   try {
@@ -127,6 +164,7 @@ test('v5 [MQTT-4.1.0-2] session expiry counts across a restart by the clock: an 
     await new Promise(resolve => setTimeout(resolve, 50))
   } finally { await first.close() }
   clock.advance(60_000) // the broker was down for a minute
+  persistence = await stores.restart(persistence)
   const second = await startBroker({ persistence, clock })
   try {
     const short = await second.client(5)

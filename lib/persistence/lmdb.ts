@@ -1,0 +1,284 @@
+/**
+ * The durable backend, on LMDB (the `lmdb` package). Every change is a small keyed write; the
+ * writes issued in one turn of the event loop are committed together in one transaction and one
+ * sync (group commit), and each change's promise resolves only once its transaction is durable.
+ * So "acknowledge after durable" costs one sync per batch, not one per message.
+ *
+ * Layout: named databases with array keys, one record per protocol fact:
+ *   sessions  clientId                -> StoredSession
+ *   subs      [clientId, topicFilter]  -> StoredSubscription
+ *   queue     [clientId, seq]          -> QueuedMessage
+ *   outbound  [clientId, packetId]     -> { order, flow }   (order: first-send order, kept on replace)
+ *   inbound   [clientId, packetId]     -> { order, flow }   (order: the order the peer's flows started)
+ *   retained  topic                    -> StoredRetained
+ *   meta      'format'                 -> FORMAT
+ * Buffers (payloads, correlation data) round-trip as Buffers through msgpack.
+ *
+ * The directory is locked (data-dir-lock.ts); a directory holding something else, or an LMDB
+ * file of another format, is refused with a StorageError rather than overwritten.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync } from 'node:fs'
+import { open, type Database, type RootDatabase } from 'lmdb'
+import { StorageError } from '../core/errors.js'
+import type { PacketId } from '../core/ids.js'
+import type { InboundFlow, OutboundFlow } from '../qos/types.js'
+import type { PersistenceBackend, RestoredFlows, SessionFlowStore } from './contract.js'
+import type {
+  BrokerPersistence, QueuedMessage, RestoredSession, SessionQueueStore, StoredRetained, StoredSession, StoredSubscription
+} from './contract-broker.js'
+import { lockDataDir, LOCK_FILE, type DataDirLock } from './data-dir-lock.js'
+
+export const FORMAT = 'qosmos-broker-store/1'
+/** Sorts after every string and number in an array key: the end of a prefix range. */
+const HIGH = Buffer.from([0xff])
+
+export interface LmdbOptions {
+  /** The data directory; created when missing. */
+  readonly path: string
+  /**
+   * Skip the sync at commit (faster; a machine crash may lose the last commits, a process
+   * crash does not). Default false: commits are durable before their promises resolve.
+   */
+  readonly noSync?: boolean
+}
+
+interface OutboundRecord { readonly order: number, readonly flow: OutboundFlow }
+interface InboundRecord { readonly order: number, readonly flow: InboundFlow }
+type Key = string | number | Array<string | number | Buffer>
+
+interface Dbs {
+  readonly root: RootDatabase
+  readonly sessions: Database<StoredSession, string>
+  readonly subs: Database<StoredSubscription, Key>
+  readonly queue: Database<QueuedMessage, Key>
+  readonly outbound: Database<OutboundRecord, Key>
+  readonly inbound: Database<InboundRecord, Key>
+  readonly retained: Database<StoredRetained, string>
+  readonly meta: Database<string, string>
+}
+
+/** Opens (or creates) the store in `options.path`. Fails with StorageError: locked, foreign, corrupted. */
+export async function openLmdbBackend (options: LmdbOptions): Promise<LmdbBackend> {
+  const dir = options.path
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (cause) {
+    throw new StorageError(`cannot create the data directory ${dir}`, { cause })
+  }
+  const foreign = readdirSync(dir).filter(name => name !== 'data.mdb' && name !== 'lock.mdb' && name !== LOCK_FILE)
+  if (foreign.length > 0 && !existsSync(`${dir}/data.mdb`)) {
+    throw new StorageError(`${dir} is not a qosmos data directory (it holds ${foreign.slice(0, 3).join(', ')}); use an empty or new directory`)
+  }
+  checkDataFile(dir)
+  const lock = lockDataDir(dir)
+  let root: RootDatabase | undefined
+  try {
+    root = open({ path: dir, noSync: options.noSync === true, compression: false })
+    const dbs: Dbs = {
+      root,
+      sessions: root.openDB({ name: 'sessions' }),
+      subs: root.openDB({ name: 'subs' }),
+      queue: root.openDB({ name: 'queue' }),
+      outbound: root.openDB({ name: 'outbound' }),
+      inbound: root.openDB({ name: 'inbound' }),
+      retained: root.openDB({ name: 'retained' }),
+      meta: root.openDB({ name: 'meta' })
+    }
+    const format = dbs.meta.get('format')
+    if (format === undefined) await dbs.meta.put('format', FORMAT)
+    else if (format !== FORMAT) throw new StorageError(`${dir} holds a store of format ${String(format)}, not ${FORMAT}`)
+    return new LmdbBackend(dbs, lock)
+  } catch (cause) {
+    await root?.close().catch(() => {})
+    lock.release()
+    if (cause instanceof StorageError) throw cause
+    throw new StorageError(`cannot open the store in ${dir} (corrupted or not an LMDB file?)`, { cause })
+  }
+}
+
+/** LMDB's meta page magic, at this offset of data.mdb in the format the `lmdb` package writes. */
+const LMDB_MAGIC = 0xbeefc0de
+const LMDB_MAGIC_OFFSET = 24
+
+/**
+ * LMDB maps its file into memory and trusts it: opening a garbage file can crash the process.
+ * So an existing data.mdb must at least start with LMDB's meta page before it is opened.
+ */
+function checkDataFile (dir: string): void {
+  const path = `${dir}/data.mdb`
+  if (!existsSync(path)) return
+  const head = Buffer.alloc(LMDB_MAGIC_OFFSET + 4)
+  let read = 0
+  try {
+    const fd = openSync(path, 'r')
+    try { read = readSync(fd, head, 0, head.length, 0) } finally { closeSync(fd) }
+  } catch (cause) {
+    throw new StorageError(`cannot read ${path}`, { cause })
+  }
+  if (read < head.length || head.readUInt32LE(LMDB_MAGIC_OFFSET) !== LMDB_MAGIC) {
+    throw new StorageError(`${path} is corrupted or not an LMDB file; move it away to start with an empty store`)
+  }
+}
+
+export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
+  readonly #dbs: Dbs
+  readonly #lock: DataDirLock
+  /** The next first-send order for outbound flows (above every stored one). */
+  #order = 1
+  #closed = false
+
+  constructor (dbs: Dbs, lock: DataDirLock) {
+    this.#dbs = dbs
+    this.#lock = lock
+    for (const db of [dbs.outbound, dbs.inbound] as Array<Database<{ order: number }, Key>>) {
+      for (const { value } of db.getRange()) if (value.order >= this.#order) this.#order = value.order + 1
+    }
+  }
+
+  /** @internal the stores call this for every change. */
+  db (): Dbs {
+    if (this.#closed) throw new StorageError('the store is closed')
+    return this.#dbs
+  }
+
+  /** @internal */
+  nextOrder (): number { return this.#order++ }
+
+  flowStore (clientId: string): SessionFlowStore { return new LmdbFlowStore(this, clientId) }
+  queueStore (clientId: string): SessionQueueStore { return new LmdbQueueStore(this, clientId) }
+
+  async sessionSaved (session: StoredSession): Promise<void> {
+    await written(this.db().sessions.put(session.clientId, session))
+  }
+
+  async sessionEnded (clientId: string): Promise<void> {
+    const dbs = this.db()
+    await written(dbs.root.transaction(() => {
+      dbs.sessions.removeSync(clientId)
+      for (const db of [dbs.subs, dbs.queue, dbs.outbound, dbs.inbound] as Array<Database<unknown, Key>>) {
+        for (const key of db.getKeys({ start: [clientId], end: [clientId, HIGH] })) db.removeSync(key)
+      }
+    }))
+  }
+
+  async subscriptionAdded (clientId: string, subscription: StoredSubscription): Promise<void> {
+    await written(this.db().subs.put([clientId, subscription.topicFilter], subscription))
+  }
+
+  async subscriptionRemoved (clientId: string, topicFilter: string): Promise<void> {
+    await written(this.db().subs.remove([clientId, topicFilter]))
+  }
+
+  async retainedChanged (topic: string, retained: StoredRetained | undefined): Promise<void> {
+    const db = this.db().retained
+    await written(retained === undefined ? db.remove(topic) : db.put(topic, retained))
+  }
+
+  async restoreSessions (): Promise<readonly RestoredSession[]> {
+    const dbs = this.db()
+    return [...dbs.sessions.getRange()].map(({ value: session }) => ({
+      session,
+      subscriptions: [...dbs.subs.getRange({ start: [session.clientId], end: [session.clientId, HIGH] })].map(e => e.value)
+    }))
+  }
+
+  async restoreRetained (): Promise<readonly StoredRetained[]> {
+    return [...this.db().retained.getRange()].map(e => e.value)
+  }
+
+  async flush (): Promise<void> {
+    await written(this.db().root.flushed)
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    const root = this.#dbs.root
+    try {
+      await root.flushed
+      await root.close()
+    } finally {
+      this.#closed = true
+      this.#lock.release()
+    }
+  }
+}
+
+class LmdbFlowStore implements SessionFlowStore {
+  readonly #backend: LmdbBackend
+  readonly #clientId: string
+
+  constructor (backend: LmdbBackend, clientId: string) {
+    this.#backend = backend
+    this.#clientId = clientId
+  }
+
+  async outboundFlowChanged (flow: OutboundFlow): Promise<void> {
+    const db = this.#backend.db().outbound
+    const key = [this.#clientId, flow.packetId]
+    // Calls for one session never overlap, so the previous change of this id is committed.
+    const order = db.get(key)?.order ?? this.#backend.nextOrder()
+    await written(db.put(key, { order, flow }))
+  }
+
+  async outboundFlowEnded (packetId: PacketId): Promise<void> {
+    await written(this.#backend.db().outbound.remove([this.#clientId, packetId]))
+  }
+
+  async inboundFlowStarted (flow: InboundFlow): Promise<void> {
+    await written(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
+  }
+
+  async inboundFlowEnded (packetId: PacketId): Promise<void> {
+    await written(this.#backend.db().inbound.remove([this.#clientId, packetId]))
+  }
+
+  async restoreFlows (): Promise<RestoredFlows> {
+    const dbs = this.#backend.db()
+    const range = { start: [this.#clientId], end: [this.#clientId, HIGH] }
+    const outbound = [...dbs.outbound.getRange(range)].map(e => e.value).sort((a, b) => a.order - b.order).map(r => r.flow)
+    const inbound = [...dbs.inbound.getRange(range)].map(e => e.value).sort((a, b) => a.order - b.order).map(r => r.flow)
+    return { outbound, inbound }
+  }
+
+  async discardFlows (): Promise<void> {
+    const dbs = this.#backend.db()
+    const range = { start: [this.#clientId], end: [this.#clientId, HIGH] }
+    await written(dbs.root.transaction(() => {
+      for (const key of dbs.outbound.getKeys(range)) dbs.outbound.removeSync(key)
+      for (const key of dbs.inbound.getKeys(range)) dbs.inbound.removeSync(key)
+    }))
+  }
+}
+
+class LmdbQueueStore implements SessionQueueStore {
+  readonly #backend: LmdbBackend
+  readonly #clientId: string
+
+  constructor (backend: LmdbBackend, clientId: string) {
+    this.#backend = backend
+    this.#clientId = clientId
+  }
+
+  async messageQueued (entry: QueuedMessage): Promise<void> {
+    await written(this.#backend.db().queue.put([this.#clientId, entry.seq], entry))
+  }
+
+  async queuedMessageRemoved (seq: number): Promise<void> {
+    await written(this.#backend.db().queue.remove([this.#clientId, seq]))
+  }
+
+  async restoreQueue (): Promise<readonly QueuedMessage[]> {
+    const db = this.#backend.db().queue
+    return [...db.getRange({ start: [this.#clientId], end: [this.#clientId, HIGH] })].map(e => e.value)
+  }
+}
+
+/** Awaits a write, turning any failure (disk full, closed environment) into a StorageError. */
+async function written<T> (write: Promise<T>): Promise<void> {
+  try {
+    await write
+  } catch (cause) {
+    if (cause instanceof StorageError) throw cause
+    throw new StorageError(`a store write failed: ${(cause as Error).message}`, { cause })
+  }
+}
