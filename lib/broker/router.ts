@@ -4,11 +4,15 @@
  * per matching client (one member per shared subscription) goes to that client's session at
  * QoS min(published, granted) (v5 [MQTT-3.8.4-8], v3.1.1 [MQTT-3.8.4-6]).
  */
+import { SessionClosedError } from '../core/errors.js'
 import type { ApplicationMessage } from '../qos/types.js'
 import type { QoS } from '../protocol/packets.js'
+import type { Done } from '../session/index.js'
 import type { BrokerContext } from './context.js'
 import { channels } from './events.js'
 import type { ClientInfo } from './options.js'
+import type { Share } from './shared-groups.js'
+import type { Subscription } from './topic-tree.js'
 
 export class Router {
   readonly #ctx: BrokerContext
@@ -37,15 +41,29 @@ export class Router {
       : stripConnectionProperties(message)
     const match = ctx.tree.match(message.topic, publisherId)
     for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished)
-    for (const share of match.shares) {
-      const registry = ctx.registry
-      // v5 4.8.2: one member per message; prefer a connected member, else any (it is queued).
-      const member = ctx.tree.pickMember(share, m => registry.get(m.clientId)?.connection !== undefined) ?? ctx.tree.pickMember(share)
-      if (member !== undefined) {
-        const ids = member.subscriptionIdentifier === undefined ? NO_IDS : [member.subscriptionIdentifier]
-        this.#deliver(member.clientId, outbound, member.qos, ids, member.retainAsPublished === true)
-      }
+    for (const share of match.shares) this.#deliverShared(share, outbound, undefined)
+  }
+
+  /**
+   * v5 4.8.2: one member of the Share gets the message; a connected member first, else any (it
+   * is queued in that member's session). A QoS 1 copy whose member's session ends before the
+   * PUBACK (unacknowledged in flight, or still queued) goes to another member, as 4.8.2 says the
+   * Server SHOULD. A QoS 2 copy never moves (v5 [MQTT-4.8.2-5]), nor does a copy the member
+   * refused with a failure PUBACK (v5 [MQTT-4.8.2-6]: that settles with PublishRejectedError).
+   */
+  #deliverShared (share: Share<Subscription>, message: ApplicationMessage, previous: string | undefined): void {
+    const { registry, tree } = this.#ctx
+    const member = tree.pickMember(share, m => m.clientId !== previous && registry.get(m.clientId)?.connection !== undefined) ??
+      tree.pickMember(share, m => m.clientId !== previous)
+    if (member === undefined) {
+      if (previous !== undefined) this.#ctx.stats.publishDropped++
+      return
     }
+    const ids = member.subscriptionIdentifier === undefined ? NO_IDS : [member.subscriptionIdentifier]
+    const done: Done | undefined = message.qos > 0 && member.qos === 1
+      ? (error) => { if (error instanceof SessionClosedError) this.#deliverShared(share, message, member.clientId) }
+      : undefined
+    this.#deliver(member.clientId, message, member.qos, ids, member.retainAsPublished === true, done)
   }
 
   /**
@@ -53,7 +71,7 @@ export class Router {
    * (v5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]; always cleared for 3.1.1, [MQTT-3.3.1-9]); the
    * Subscription Identifiers of every matching subscription go with it (v5 [MQTT-3.3.4-3]).
    */
-  #deliver (clientId: string, message: ApplicationMessage, granted: QoS, subscriptionIds: readonly number[], retainAsPublished: boolean): void {
+  #deliver (clientId: string, message: ApplicationMessage, granted: QoS, subscriptionIds: readonly number[], retainAsPublished: boolean, done?: Done): void {
     const ctx = this.#ctx
     const target = ctx.registry.get(clientId)
     if (target === undefined) { ctx.stats.publishDropped++; return }
@@ -70,12 +88,12 @@ export class Router {
       if (allowed === false) { ctx.stats.publishDropped++; return }
       if (allowed !== true) {
         const copy = out
-        allowed.then(ok => { if (ok) { target.session.publish(copy) } else { ctx.stats.publishDropped++ } },
+        allowed.then(ok => { if (ok) { target.session.publish(copy, done) } else { ctx.stats.publishDropped++ } },
           (err: unknown) => ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'))
         return
       }
     }
-    target.session.publish(out)
+    target.session.publish(out, done)
   }
 }
 
