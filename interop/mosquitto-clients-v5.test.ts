@@ -1,0 +1,5 @@
+/** The qosmos broker with mosquitto_pub / mosquitto_sub (Debian mosquitto-clients), MQTT 5.0. */
+import { mosquittoClients } from './_support/mosquitto-clients.js'
+import { registerPeerSuite } from './_support/suite.js'
+
+registerPeerSuite(mosquittoClients, import.meta.url, 4, [5])
