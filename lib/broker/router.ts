@@ -9,6 +9,7 @@ import type { ApplicationMessage } from '../qos/types.js'
 import type { QoS } from '../protocol/packets.js'
 import type { Done } from '../session/index.js'
 import type { BrokerContext } from './context.js'
+import { DurableAck } from './durable-ack.js'
 import { channels } from './events.js'
 import type { ClientInfo } from './options.js'
 import type { Share } from './shared-groups.js'
@@ -20,16 +21,19 @@ export class Router {
   constructor (ctx: BrokerContext) { this.#ctx = ctx }
 
   /**
-   * Routes one message. Returns a promise only when an asynchronous hook is involved, so the
-   * common path allocates none.
+   * Routes one message. For a QoS 1/2 message, returns a promise when some copy is still being
+   * written to the store (durable-ack.ts): the publisher is acknowledged when it settles, and
+   * not at all when it rejects. With a synchronous store it returns undefined.
    */
-  publish (message: ApplicationMessage, publisherId: string | undefined, publisher: ClientInfo | undefined): void {
+  publish (message: ApplicationMessage, publisherId: string | undefined, publisher: ClientInfo | undefined): Promise<void> | undefined {
     const ctx = this.#ctx
     const now = ctx.clock.now()
+    const durable = message.qos > 0 ? new DurableAck() : undefined
     ctx.stats.publishReceived++
     if (message.retain && ctx.limits.retainAvailable && ctx.retained.update(message, now) !== 'unchanged') {
       const stored = message.payload.length === 0 ? undefined : { message, receivedAt: now }
-      ctx.persist(store => store.retainedChanged(message.topic, stored))
+      if (durable === undefined) ctx.persist(store => store.retainedChanged(message.topic, stored))
+      else durable.wait(ctx.store.retainedChanged(message.topic, stored))
     }
     if (ctx.events.listenerCount('publish') > 0) ctx.events.emit('publish', message, publisher)
     if (channels.publish.hasSubscribers) channels.publish.publish({ topic: message.topic, qos: message.qos, retain: message.retain, clientId: publisherId })
@@ -40,8 +44,9 @@ export class Router {
       ? message
       : stripConnectionProperties(message)
     const match = ctx.tree.match(message.topic, publisherId)
-    for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished)
-    for (const share of match.shares) this.#deliverShared(share, outbound, undefined)
+    for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished, undefined, durable)
+    for (const share of match.shares) this.#deliverShared(share, outbound, undefined, durable)
+    return durable?.settled()
   }
 
   /**
@@ -51,7 +56,7 @@ export class Router {
    * Server SHOULD. A QoS 2 copy never moves (v5 [MQTT-4.8.2-5]), nor does a copy the member
    * refused with a failure PUBACK (v5 [MQTT-4.8.2-6]: that settles with PublishRejectedError).
    */
-  #deliverShared (share: Share<Subscription>, message: ApplicationMessage, previous: string | undefined): void {
+  #deliverShared (share: Share<Subscription>, message: ApplicationMessage, previous: string | undefined, durable?: DurableAck): void {
     const { registry, tree } = this.#ctx
     const member = tree.pickMember(share, m => m.clientId !== previous && registry.get(m.clientId)?.connection !== undefined) ??
       tree.pickMember(share, m => m.clientId !== previous)
@@ -63,7 +68,7 @@ export class Router {
     const done: Done | undefined = message.qos > 0 && member.qos === 1
       ? (error) => { if (error instanceof SessionClosedError) this.#deliverShared(share, message, member.clientId) }
       : undefined
-    this.#deliver(member.clientId, message, member.qos, ids, member.retainAsPublished === true, done)
+    this.#deliver(member.clientId, message, member.qos, ids, member.retainAsPublished === true, done, durable)
   }
 
   /**
@@ -71,7 +76,7 @@ export class Router {
    * (v5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]; always cleared for 3.1.1, [MQTT-3.3.1-9]); the
    * Subscription Identifiers of every matching subscription go with it (v5 [MQTT-3.3.4-3]).
    */
-  #deliver (clientId: string, message: ApplicationMessage, granted: QoS, subscriptionIds: readonly number[], retainAsPublished: boolean, done?: Done): void {
+  #deliver (clientId: string, message: ApplicationMessage, granted: QoS, subscriptionIds: readonly number[], retainAsPublished: boolean, done?: Done, durable?: DurableAck): void {
     const ctx = this.#ctx
     const target = ctx.registry.get(clientId)
     if (target === undefined) { ctx.stats.publishDropped++; return }
@@ -88,12 +93,13 @@ export class Router {
       if (allowed === false) { ctx.stats.publishDropped++; return }
       if (allowed !== true) {
         const copy = out
-        allowed.then(ok => { if (ok) { target.session.publish(copy, done) } else { ctx.stats.publishDropped++ } },
-          (err: unknown) => ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'))
+        const stored = durable?.track()
+        allowed.then(ok => { if (ok) { target.session.publish(copy, done, stored) } else { ctx.stats.publishDropped++; stored?.(undefined) } },
+          (err: unknown) => { ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'); stored?.(undefined) })
         return
       }
     }
-    target.session.publish(out, done)
+    target.session.publish(out, done, durable?.track())
   }
 }
 

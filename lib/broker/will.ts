@@ -12,5 +12,10 @@ export function publishWill (ctx: BrokerContext, cs: ClientSession, will: Will):
   const { willDelayInterval: _delay, ...properties } = will.properties ?? {}
   const base = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain }
   const message: ApplicationMessage = Object.keys(properties).length === 0 ? base : { ...base, properties }
-  ctx.router.publish(message, cs.clientId, cs.info)
+  // Nobody acknowledges a will: a store failure while routing it is logged, not lost silently.
+  try {
+    ctx.router.publish(message, cs.clientId, cs.info)?.catch((err: unknown) => { ctx.logger.error({ err, clientId: cs.clientId }, 'storing a will failed') })
+  } catch (err) {
+    ctx.logger.error({ err, clientId: cs.clientId }, 'storing a will failed')
+  }
 }

@@ -101,8 +101,12 @@ export class PendingQueue {
     return { queued: this.length, bytes: this.#bytes, droppedQos0: this.#droppedQos0, refused: this.#refused, expired: this.#expired }
   }
 
-  /** Appends a message; returns false when it was dropped or refused (its `done` has been called). */
-  enqueue (message: ApplicationMessage, done: Done | undefined): boolean {
+  /**
+   * Appends a message; returns false when it was dropped or refused (its `done` has been called).
+   * `stored` is called once: when the queue store has recorded the message, at once when there
+   * is nothing to record (no store, or not accepted), or with the error of a failed write.
+   */
+  enqueue (message: ApplicationMessage, done: Done | undefined, stored?: Done): boolean {
     const bytes = message.payload.length + Buffer.byteLength(message.topic)
     const now = this.#clock.now()
     let expired: PendingEntry[] = []
@@ -119,7 +123,10 @@ export class PendingQueue {
       const seq = this.#seq++
       this.#entries.push({ seq, message, done, enqueuedAt: now, bytes })
       this.#bytes += bytes
-      if (this.#store !== undefined) this.#write(this.#store, store => store.messageQueued({ seq, message, queuedAt: now }))
+      if (this.#store !== undefined) this.#write(this.#store, store => store.messageQueued({ seq, message, queuedAt: now }), stored)
+      else if (stored !== undefined) stored(undefined)
+    } else if (stored !== undefined) {
+      stored(undefined)
     } else if (message.qos === 0) {
       this.#droppedQos0++
     } else {
@@ -178,11 +185,21 @@ export class PendingQueue {
     if (this.#store !== undefined) this.#write(this.#store, store => store.queuedMessageRemoved(entry.seq))
   }
 
-  #write (store: SessionQueueStore, change: (store: SessionQueueStore) => Promise<void> | void): void {
+  #write (store: SessionQueueStore, change: (store: SessionQueueStore) => Promise<void> | void, stored?: Done): void {
     try {
       const result = change(store)
-      if (result !== undefined) result.then(undefined, this.#storeFailed)
+      if (result === undefined) {
+        if (stored !== undefined) stored(undefined)
+        return
+      }
+      result.then(
+        () => { if (stored !== undefined) stored(undefined) },
+        (error: unknown) => {
+          if (stored !== undefined) stored(error instanceof Error ? error : new Error(String(error)))
+          this.#storeFailed(error)
+        })
     } catch (error) {
+      if (stored !== undefined) stored(error instanceof Error ? error : new Error(String(error)))
       this.#storeFailed(error)
     }
   }

@@ -155,20 +155,33 @@ export class Session {
    * PUBACK, QoS 2 on PUBCOMP; with PublishRejectedError for a v5 refusal (reason >= 0x80),
    * QueueFullError, MessageExpiredError, NotConnectedError (QoS 0 dropped while detached) or
    * SessionClosedError. A callback, not a promise: the broker calls this once per delivery.
+   *
+   * `stored` (optional) is called once, when this session has recorded the message in its store
+   * (as a queued message or as the first state of its flow), so that whoever passed it on may
+   * acknowledge it upstream (acknowledge after durable, v5 4.3.2/4.3.3); at once when there is
+   * nothing to record (QoS 0, no store, dropped, refused, closed); with an error when the
+   * store failed. With a synchronous store it is called before `publish` returns.
    */
-  publish (message: ApplicationMessage, done?: Done): void {
+  publish (message: ApplicationMessage, done?: Done, stored?: Done): void {
     if (this.#closed) {
       if (done !== undefined) this.#steps.settle(done, new SessionClosedError())
+      if (stored !== undefined) stored(undefined)
       return
     }
     if (this.#io !== undefined) {
       // While attached no QoS 0 message is queued (the queue hands them out without quota), so
       // sending at once keeps their order and never waits for quota (v5 [MQTT-4.9.0-3]).
-      if (message.qos === 0) return this.#run(startPublish(message, undefined).actions, done)
-      if (this.#queue.length === 0 && this.#canStart()) return this.#start(message, done)
+      if (message.qos === 0) {
+        if (stored !== undefined) stored(undefined)
+        return this.#run(startPublish(message, undefined).actions, done)
+      }
+      if (this.#queue.length === 0 && this.#canStart()) return this.#start(message, done, stored)
     }
-    if (message.qos === 0 && this.#io === undefined && !this.#queueQos0WhenOffline) return this.#steps.droppedOffline(done)
-    this.#queue.enqueue(message, done)
+    if (message.qos === 0 && this.#io === undefined && !this.#queueQos0WhenOffline) {
+      if (stored !== undefined) stored(undefined)
+      return this.#steps.droppedOffline(done)
+    }
+    this.#queue.enqueue(message, done, stored)
   }
 
   /**
@@ -271,7 +284,7 @@ export class Session {
   }
 
   /** Starts a QoS 1/2 flow: v5 [MQTT-4.9.0-2] uses one unit of send quota. */
-  #start (message: ApplicationMessage, done: Done | undefined): void {
+  #start (message: ApplicationMessage, done: Done | undefined, stored?: Done): void {
     const packetId = this.#ids.allocate()
     const transition = startPublish(message, packetId)
     const flow = transition.state as OutboundFlow
@@ -279,7 +292,10 @@ export class Session {
     this.#quota.consume()
     if (done !== undefined) this.#steps.awaitOutcome(packetId, done)
     traceTransition(this, 'outbound', packetId, undefined, flow.state)
-    this.#run(transition.actions)
+    if (stored === undefined) return this.#run(transition.actions)
+    const job = this.#steps.job(transition.actions)
+    job.stored = stored
+    this.#runner.enqueue(job)
   }
 
   /** Moves queued messages out while attached and (for QoS 1/2) quota and ids allow, FIFO. */

@@ -43,6 +43,8 @@ export interface SessionJob extends Job<Step> {
   readonly newInbound: InboundFlow | undefined
   /** Set when a send was skipped because the connection ended or failed. */
   skippedSend: boolean
+  /** A new outbound flow: told when its first `persist` is stored (or failed), see Session.publish. */
+  stored?: Done | undefined
 }
 
 export interface SessionStepsOptions {
@@ -116,9 +118,13 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   step (job: SessionJob, step: Step): void | PromiseLike<void> {
     const store = this.#options.store
     switch (step.type) {
-      case 'persist':
-        if (store === undefined) return
-        return step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+      case 'persist': {
+        if (store === undefined) return this.#stored(job, undefined)
+        const result = step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+        if (job.stored === undefined) return result
+        if (result === undefined || typeof result.then !== 'function') return this.#stored(job, undefined)
+        return result.then(() => { this.#stored(job, undefined) })
+      }
       case 'send':
         if (job.io !== undefined && job.epoch === this.#epoch && !this.#faulted) job.io.send(step.packet)
         else job.skippedSend = true
@@ -150,6 +156,7 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
 
   failed (job: SessionJob, step: Step, thrown: unknown): void {
     const error = asError(step, thrown)
+    if (step.type === 'persist') this.#stored(job, error)
     if (job.epoch === this.#epoch) this.#faulted = true
     this.#options.onError(error)
     if (job.countsQos1 && job.epoch === this.#epoch) this.#options.inboundQos1Settled()
@@ -159,6 +166,14 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     if (job.newInbound !== undefined && (step.type === 'persist' || step.type === 'deliver')) this.#options.undoInbound(job.newInbound)
     // The peer ended the flow but the store still holds it: keep the id reserved, report the outcome.
     if (step.type === 'forget' && step.direction === 'outbound') this.#ended(job, step.packetId, step.outcome, false)
+  }
+
+  /** Tells a job's `stored` callback, once. */
+  #stored (job: SessionJob, error: Error | undefined): void {
+    const stored = job.stored
+    if (stored === undefined) return
+    job.stored = undefined
+    this.settle(stored, error)
   }
 
   /** An outbound flow ended; `stored`: its end is in the store, so its id is free again. */

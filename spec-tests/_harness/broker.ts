@@ -31,7 +31,7 @@ export interface RawClient {
   next: (ms?: number) => Promise<Packet>
   /** The next packet, which must be of `type` (anything else rejects, naming what came). */
   expect: <T extends Packet['type']>(type: T, ms?: number) => Promise<PacketOf<T>>
-  /** Resolves true when nothing arrives for `ms` (packets that do arrive stay queued). */
+  /** Waits `ms`, then resolves true when no packet is waiting to be taken (packets stay queued either way). */
   quiet: (ms?: number) => Promise<boolean>
   /** Resolves when the broker has closed the connection (packets it sent first stay queued). */
   closed: (ms?: number) => Promise<void>
@@ -154,10 +154,9 @@ function wrap (socket: Socket, version: ProtocolVersion): RawClient {
       return p as PacketOf<typeof type>
     },
     quiet (ms = 300) {
-      return new Promise(resolve => {
-        const before = queue.length
-        setTimeout(() => { resolve(queue.length === before) }, ms)
-      })
+      // True only when nothing is waiting at the end: a packet that arrived earlier and was not
+      // taken counts too, so `t.true(await c.quiet())` cannot pass with an unexpected packet.
+      return new Promise(resolve => { setTimeout(() => { resolve(queue.length === 0) }, ms) })
     },
     closed (ms = WAIT_MS) {
       return waitFor(ms, () => (closed ? true : undefined), 'close').then(() => undefined)

@@ -149,7 +149,8 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
 
   cs.session.attach({
     send: (p) => { conn.send(p) },
-    deliver: (message) => { ctx.router.publish(message, cs.clientId, cs.info) }
+    // Acknowledge after durable: the PUBACK/PUBREC waits for the promise, if routing returns one.
+    deliver: (message) => ctx.router.publish(message, cs.clientId, cs.info)
   }, {
     resumed: present,
     peerReceiveMaximum: v5 ? props?.receiveMaximum ?? 65535 : limits.maxInflight,
