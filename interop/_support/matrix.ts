@@ -25,14 +25,14 @@ export const FEATURES = {
   'sub-q2': 'peer subscribes, receives a QoS 2 publication once',
   'retain-set': 'peer publishes a retained message; a later subscriber gets it; an empty retained message clears it',
   'retain-get': 'peer subscribes and receives the stored retained message with the retain flag',
-  'will-abnormal': 'peer connection lost without DISCONNECT: its will is published',
+  'will-abnormal': 'peer connection lost without DISCONNECT: its will is published (and retained, as flagged)',
   'will-normal': 'peer disconnects normally: its will is not published',
   'session-resume': 'persistent session: QoS 1 and 2 messages queued while the peer was offline arrive on resume',
   unsubscribe: 'peer unsubscribes: no more messages on that filter, other filters still delivered',
   'user-properties': 'v5 user properties pass through, both directions, in order',
   'response-correlation': 'v5 response topic and correlation data pass through, both directions',
   'message-expiry': 'v5 message expiry: expired queued message dropped, remaining interval forwarded',
-  shared: 'shared subscription $share/g/t: each message to exactly one member of the group'
+  shared: 'shared subscription $share/g/t: each QoS 1 or 2 message to exactly one member of the group'
 } as const
 export type Feature = keyof typeof FEATURES
 

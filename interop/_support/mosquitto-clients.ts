@@ -69,7 +69,7 @@ export const mosquittoClients: PeerDriver = {
     if (m.correlationData !== undefined) args.push('-D', 'publish', 'correlation-data', m.correlationData)
     if (m.messageExpiryInterval !== undefined) args.push('-D', 'publish', 'message-expiry-interval', String(m.messageExpiryInterval))
     const p = scope.spawn(PUB, args)
-    const code = await p.exited(5000)
+    const code = await p.exited(10000)
     if (code !== 0) throw new Error(`mosquitto_pub exited ${String(code)}: ${p.lines.join(' | ')} ${p.stderr}`)
     // mosquitto_pub waits for the end of the QoS handshake before it disconnects; check it saw it.
     const ack = m.qos === 1 ? 'received PUBACK' : m.qos === 2 ? 'received PUBCOMP' : 'sending PUBLISH'
@@ -95,7 +95,7 @@ export const mosquittoClients: PeerDriver = {
     await p.waitLine(l => l.includes('received SUBACK'), 'SUBACK')
     if ((o.unsubscribe ?? []).length > 0) await p.waitLine(l => l.includes('received UNSUBACK'), 'UNSUBACK')
     if (o.thenDisconnect === true) {
-      const code = await p.exited(5000)
+      const code = await p.exited(10000)
       if (code !== 0) throw new Error(`mosquitto_sub -E exited ${String(code)}: ${p.stderr}`)
       if (!p.lines.some(l => l.includes('sending DISCONNECT'))) throw new Error('mosquitto_sub -E did not send DISCONNECT')
     }
@@ -105,7 +105,7 @@ export const mosquittoClients: PeerDriver = {
       waitFor: waiter.waitFor,
       async crash () {
         p.kill('SIGKILL') // the socket is closed by the kernel: no DISCONNECT
-        await p.exited(5000)
+        await p.exited(10000)
       }
     }
   }

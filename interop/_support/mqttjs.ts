@@ -29,7 +29,7 @@ async function open (scope: Scope, port: number, version: Version, extra: IClien
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
     protocolVersion: version,
     reconnectPeriod: 0,
-    connectTimeout: 5000,
+    connectTimeout: 10000,
     keepalive: 30,
     ...extra
   })

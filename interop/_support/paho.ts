@@ -80,7 +80,7 @@ export const paho: PeerDriver = {
     if (done.done !== true) throw new Error(`paho: publish not completed: ${JSON.stringify(done)}`)
     p.command({ op: 'disconnect' })
     await p.next('disconnected')
-    await p.proc.exited(5000)
+    await p.proc.exited(10000)
   },
 
   async subscribe (scope, port, version, o) {
@@ -109,7 +109,7 @@ export const paho: PeerDriver = {
     if (o.thenDisconnect === true) {
       p.command({ op: 'disconnect' })
       await p.next('disconnected')
-      await p.proc.exited(5000)
+      await p.proc.exited(10000)
     }
     return {
       sessionPresent,
@@ -117,7 +117,7 @@ export const paho: PeerDriver = {
       waitFor: waiter.waitFor,
       async crash () {
         p.proc.kill('SIGKILL')
-        await p.proc.exited(5000)
+        await p.proc.exited(10000)
       }
     }
   }

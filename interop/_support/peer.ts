@@ -118,7 +118,7 @@ export function messageWaiter (received: readonly Received[], describe: () => st
   const waiters = new Set<() => void>()
   return {
     notify () { for (const w of [...waiters]) w() },
-    waitFor (n, ms = 5000) {
+    waitFor (n, ms = 10000) {
       return new Promise((resolve, reject) => {
         const onWake = (): void => {
           if (received.length >= n) { clearTimeout(timer); waiters.delete(onWake); resolve(received) }

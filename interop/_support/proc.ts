@@ -22,7 +22,7 @@ export interface Proc {
   readonly running: boolean
 }
 
-const WAIT_MS = 5000
+const WAIT_MS = 10000
 
 export function spawnProc (command: string, args: readonly string[]): Proc {
   const child: ChildProcess = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] })

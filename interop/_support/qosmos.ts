@@ -38,7 +38,7 @@ export async function subscriber (b: TestBroker, version: Version, filters: read
   if (ack.reasonCodes.some(r => r > 2)) throw new Error(`observer SUBSCRIBE refused: ${JSON.stringify(ack)}`)
   return {
     client: c,
-    async take (n, ms = 5000) {
+    async take (n, ms = 10000) {
       const got: PublishPacket[] = []
       const awaitingPubrel = new Set<number>()
       while (got.length < n || awaitingPubrel.size > 0) {

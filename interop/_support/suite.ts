@@ -80,13 +80,17 @@ const cases: Record<Feature, Case> = {
   async 'will-abnormal' ({ t, s, peer, v, id }) {
     const b = await qosmos(s)
     const obs = await subscriber(b, v, ['will/#'], 1)
-    const session = await peer.subscribe(s, b.port, v, { clientId: id, filters: ['x/none'], qos: 0, will: { topic: `will/${id}`, payload: 'gone', qos: 1 } })
+    const session = await peer.subscribe(s, b.port, v, { clientId: id, filters: ['x/none'], qos: 0, will: { topic: `will/${id}`, payload: 'gone', qos: 1, retain: true } })
     t.true(await obs.quiet(200), 'no will while the peer is connected')
     await session.crash()
     const [m] = await obs.take(1)
     t.is(m?.topic, `will/${id}`)
     t.is(m?.payload.toString(), 'gone')
     t.is(m?.qos, 1)
+    const later = await subscriber(b, v, ['will/#'], 1)
+    const [kept] = await later.take(1)
+    t.is(kept?.payload.toString(), 'gone', 'a will with its retain flag set is stored as the retained message')
+    t.true(kept?.retain)
   },
 
   async 'will-normal' ({ t, s, peer, v, id }) {
@@ -156,7 +160,8 @@ const cases: Record<Feature, Case> = {
     const obs = await subscriber(b, v, ['e/live'], 1)
     await peer.publish(s, b.port, v, { topic: 'e/live', payload: 'live', qos: 1, messageExpiryInterval: 60 })
     const [live] = await obs.take(1)
-    t.is(live?.properties?.messageExpiryInterval, 60, 'forwarded at once: the interval is unchanged')
+    const liveLeft = live?.properties?.messageExpiryInterval ?? -1
+    t.true(liveLeft >= 59 && liveLeft <= 60, `forwarded at once: the interval is (nearly) unchanged (got ${liveLeft})`)
     const persistent = { clientId: id, filters: ['e/#'], qos: 1 as QoS, cleanStart: false, sessionExpiry: 300 }
     await peer.subscribe(s, b.port, v, { ...persistent, thenDisconnect: true })
     const pub = await publisher(b, v)
@@ -175,15 +180,16 @@ const cases: Record<Feature, Case> = {
   async shared ({ t, s, peer, v, id }) {
     const b = await qosmos(s)
     const members: PeerSession[] = []
-    for (const n of ['a', 'b']) members.push(await peer.subscribe(s, b.port, v, { clientId: `${id}-${n}`, filters: ['$share/g/sh/t'], qos: 1 }))
+    for (const n of ['a', 'b']) members.push(await peer.subscribe(s, b.port, v, { clientId: `${id}-${n}`, filters: ['$share/g/sh/t'], qos: 2 }))
     const pub = await publisher(b, v)
     const sent = Array.from({ length: 10 }, (_, i) => `m${i}`)
-    for (const p of sent) await pub.publish({ topic: 'sh/t', payload: p, qos: 1 })
+    for (const [i, p] of sent.entries()) await pub.publish({ topic: 'sh/t', payload: p, qos: i % 2 === 0 ? 1 : 2 })
     const all = (): Received[] => members.flatMap(m => [...m.received])
     for (let i = 0; i < 100 && all().length < sent.length; i++) await delay(50)
     await delay(300)
     t.deepEqual(all().map(m => m.payload).sort(), [...sent].sort(), 'every message to exactly one member')
     t.true(all().every(m => m.topic === 'sh/t'), 'delivered with the published topic, not the $share filter')
+    t.deepEqual(all().map(m => [m.payload, m.qos]).sort(), sent.map((p, i) => [p, i % 2 === 0 ? 1 : 2]).sort(), 'QoS 1 and 2 kept')
     t.log(`split: ${members.map(m => m.received.length).join(' / ')}`)
   }
 }
