@@ -4,13 +4,16 @@
  * SIGINT or SIGTERM (a second signal exits at once).
  */
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { pino } from 'pino'
 import type { DestinationStream } from 'pino'
 import type { Broker, ListenerAddress } from '../broker/api.js'
 import type { BrokerHooks, BrokerOptions, Logger, TlsListenOptions } from '../broker/options.js'
 import { loadAclFile } from '../broker/auth/acl-file.js'
 import { describeFsError, loadPasswordFile } from '../broker/auth/password-file.js'
-import { InvalidArgumentError } from '../core/errors.js'
+import { InvalidArgumentError, QosmosError } from '../core/errors.js'
+import type { BrokerPersistence } from '../persistence/contract-broker.js'
+import { openLmdbBackend } from '../persistence/lmdb.js'
 import { formatUsage, parseArgs, usageError } from './args.js'
 import { BROKER_SPEC, resolveBrokerConfig } from './broker-config.js'
 import type { BrokerConfig } from './broker-config.js'
@@ -38,7 +41,12 @@ export interface BrokerCommandDeps {
   readonly signals?: SignalSource | false
   /** The listen address when neither flag nor file gives one. Default: :: with IPv6, else 0.0.0.0. */
   readonly defaultHost?: () => string
+  /** Opens the durable store in a data directory. Default: the lmdb backend. */
+  readonly openPersistence?: (dir: string) => Promise<BrokerPersistence>
 }
+
+/** Where `qosmos broker` keeps its state without --data-dir (relative to the working directory). */
+export const DEFAULT_DATA_DIR = 'qosmos-data'
 
 export interface RunningBroker {
   readonly broker: Broker
@@ -132,10 +140,33 @@ export async function runBrokerCommand (argv: readonly string[], deps: BrokerCom
 
   const logger = pino({ name: 'qosmos', level: config.logLevel }, deps.logStream ?? pino.destination(2))
   const tls = tlsOptions(config)
-  const options = await buildBrokerOptions(config, logger)
-  if (config.dataDir !== undefined) logger.warn({ dataDir: config.dataDir }, '--data-dir is reserved for the durable store and not used yet: state is kept in memory')
+  const built = await buildBrokerOptions(config, logger)
+
+  // State is durable by default (./qosmos-data); --memory keeps it in memory only.
+  let persistence: BrokerPersistence | undefined
+  if (!config.memory) {
+    const dir = resolve(config.dataDir ?? DEFAULT_DATA_DIR)
+    try {
+      persistence = await (deps.openPersistence ?? (path => openLmdbBackend({ path })))(dir)
+    } catch (e) {
+      err(`qosmos broker: ${e instanceof QosmosError || e instanceof Error ? e.message : String(e)}`)
+      logger.error({ err: e, dataDir: dir }, 'cannot open the data directory')
+      return 1
+    }
+    logger.info({ dataDir: dir }, 'state kept in the data directory')
+  }
+  const options: BrokerOptions = persistence === undefined ? built : { ...built, persistence }
+  const closeStore = async (): Promise<void> => { await persistence?.close() }
 
   const broker = await deps.createBroker(options)
+  try {
+    await broker.ready
+  } catch (e) {
+    err(`qosmos broker: cannot restore the state in the data directory: ${e instanceof Error ? e.message : String(e)}`)
+    await broker.close().catch(() => {})
+    await closeStore().catch(() => {})
+    return 1
+  }
   const listeners: ListenerAddress[] = []
   const at = (protocol: ListenerAddress['protocol'], port: number): string => formatListener({ protocol, host: config.host, port })
   const plan: Array<[string, () => Promise<ListenerAddress>]> = [
@@ -151,6 +182,7 @@ export async function runBrokerCommand (argv: readonly string[], deps: BrokerCom
       err(listenFailure(what, e))
       logger.error({ err: e }, 'listener failed')
       await broker.close().catch((closeErr: unknown) => { logger.error({ err: closeErr }, 'close failed') })
+      await closeStore().catch((closeErr: unknown) => { logger.error({ err: closeErr }, 'closing the store failed') })
       return 1
     }
   }
@@ -171,7 +203,7 @@ export async function runBrokerCommand (argv: readonly string[], deps: BrokerCom
       return closing
     }
     logger.info({ signal }, 'closing')
-    closing = Promise.resolve().then(() => broker.close()).then(() => {
+    closing = Promise.resolve().then(() => broker.close()).then(closeStore).then(() => {
       logger.info({}, 'closed')
       return 0
     }, (e: unknown) => {

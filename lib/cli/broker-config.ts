@@ -48,8 +48,8 @@ export const BROKER_SPEC: CommandSpec = {
     { name: 'sys-interval', kind: 'integer', min: 0, max: 86400, valueName: 'SECONDS', description: 'seconds between $SYS updates, 0 disables (default 10)' },
     path('password-file', 'users and scrypt hashes (see qosmos passwd); clients must log in'),
     path('acl-file', 'mosquitto-style ACL file; what it does not grant is refused'),
-    path('data-dir', 'reserved for the durable store (not used yet)', 'DIR'),
-    { name: 'memory', kind: 'boolean', description: 'reserved: keep all state in memory (today\'s only mode)' }
+    path('data-dir', 'where sessions, queues and retained messages are kept (default ./qosmos-data; locked while in use)', 'DIR'),
+    { name: 'memory', kind: 'boolean', description: 'keep all state in memory only (lost when the broker stops)' }
   ]
 }
 
@@ -92,9 +92,9 @@ export interface BrokerConfig {
   readonly sysInterval: number | undefined
   readonly passwordFile: string | undefined
   readonly aclFile: string | undefined
-  /** Reserved for the durable store; passed through, not used yet. */
+  /** The data directory of the durable store (default ./qosmos-data when not --memory). */
   readonly dataDir: string | undefined
-  /** Reserved: in-memory state (the only mode today). */
+  /** No durable store: all state in memory. */
   readonly memory: boolean
   readonly configFile: string | undefined
 }

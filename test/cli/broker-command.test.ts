@@ -12,6 +12,8 @@ import { runBrokerCommand } from '../../lib/cli/broker-command.js'
 import type { BrokerCommandDeps, RunningBroker } from '../../lib/cli/broker-command.js'
 import { defaultHost } from '../../lib/cli/broker-config.js'
 import { hashPassword } from '../../lib/broker/auth/password-file.js'
+import { MemoryBackend } from '../../lib/persistence/memory.js'
+import { StorageError } from '../../lib/core/errors.js'
 
 type Call = ['listen', ListenOptions | undefined] | ['listenTls', TlsListenOptions] | ['listenWebSocket', WebSocketListenOptions | undefined] | ['close']
 
@@ -23,11 +25,13 @@ interface Harness {
   err: string[]
   logs: string[]
   exits: number[]
+  /** Data directories the command opened a store in. */
+  stores: string[]
 }
 
 /** A fake createBroker that records what it was asked; `fail` makes a listener reject. */
 function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocket', (o: ListenOptions | undefined) => Promise<ListenerAddress>>>): Harness {
-  const h: Harness = { created: [], calls: [], out: [], err: [], logs: [], exits: [], deps: undefined as unknown as BrokerCommandDeps }
+  const h: Harness = { created: [], calls: [], out: [], err: [], logs: [], exits: [], stores: [], deps: undefined as unknown as BrokerCommandDeps }
   const address = (protocol: ListenerAddress['protocol'], o: ListenOptions | undefined): ListenerAddress =>
     ({ protocol, host: o?.host ?? '0.0.0.0', port: o?.port === 0 ? 40000 : o?.port ?? 1883 })
   const createBroker = (options: BrokerOptions): Broker => {
@@ -48,7 +52,8 @@ function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocke
     logStream: { write: (s: string) => { h.logs.push(s) } },
     exit: code => h.exits.push(code),
     signals: false,
-    defaultHost: () => '0.0.0.0'
+    defaultHost: () => '0.0.0.0',
+    openPersistence: async dir => { h.stores.push(dir); return new MemoryBackend() }
   }
   return h
 }
@@ -293,4 +298,27 @@ test('shutdown() is what the signal handlers run: close, then exit 0, or 1 when 
   const r2 = await run({ ...failing, deps: { ...failing.deps, createBroker: o => ({ ...(failing.deps.createBroker(o) as Broker), close: async () => { throw new Error('disk full') } }) } }, ['--log-level', 'silent'])
   await r2.shutdown('SIGTERM')
   t.deepEqual(failing.exits, [1])
+})
+
+test('state is durable by default in ./qosmos-data; --data-dir moves it; --memory keeps none', async t => {
+  const h1 = harness()
+  const a = await run(h1, ['--log-level', 'silent'])
+  t.deepEqual(h1.stores, [join(process.cwd(), 'qosmos-data')])
+  t.true(a.options.persistence instanceof MemoryBackend)
+  const h2 = harness()
+  await run(h2, ['--log-level', 'silent', '--data-dir', '/var/tmp/q'])
+  t.deepEqual(h2.stores, ['/var/tmp/q'])
+  const h3 = harness()
+  const c = await run(h3, ['--log-level', 'silent', '--memory'])
+  t.deepEqual(h3.stores, [])
+  t.is(c.options.persistence, undefined)
+})
+
+test('a data directory that cannot be opened (locked, foreign) is one line on stderr and exit code 1, before any listener', async t => {
+  const h = harness()
+  h.deps = { ...h.deps, openPersistence: async dir => { throw new StorageError(`the data directory ${dir} is in use by process 4242`) } }
+  t.is(await runBrokerCommand(['--log-level', 'silent', '--data-dir', '/srv/q'], h.deps), 1)
+  t.deepEqual(h.err, ['qosmos broker: the data directory /srv/q is in use by process 4242'])
+  t.deepEqual(h.calls, [])
+  t.deepEqual(h.created, [])
 })

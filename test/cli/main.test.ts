@@ -1,3 +1,4 @@
+import { MemoryBackend } from '../../lib/persistence/memory.js'
 import test from 'ava'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -46,14 +47,14 @@ test('a usage error of a command prints exactly its one line and gives 2', async
 })
 
 test('qosmos broker keeps running (undefined exit code) and prints its listeners', async t => {
-  const { deps, out } = io({ broker: { createBroker: () => fakeBroker, signals: false, logStream: { write: () => {} }, defaultHost: () => '0.0.0.0' } })
+  const { deps, out } = io({ broker: { createBroker: () => fakeBroker, openPersistence: async () => new MemoryBackend(), signals: false, logStream: { write: () => {} }, defaultHost: () => '0.0.0.0' } })
   t.is(await main(['broker', '-p', '1999'], deps), undefined)
   t.deepEqual(out, ['qosmos broker listening on mqtt://0.0.0.0:1999'])
 })
 
 test('qosmos broker: a listener failure gives 1', async t => {
   const failing: Broker = { ...fakeBroker, listen: async () => { throw Object.assign(new Error('x'), { code: 'EADDRINUSE' }) } }
-  const { deps, err } = io({ broker: { createBroker: () => failing, signals: false, logStream: { write: () => {} }, defaultHost: () => '0.0.0.0' } })
+  const { deps, err } = io({ broker: { createBroker: () => failing, openPersistence: async () => new MemoryBackend(), signals: false, logStream: { write: () => {} }, defaultHost: () => '0.0.0.0' } })
   t.is(await main(['broker'], deps), 1)
   t.deepEqual(err, ['qosmos broker: cannot listen on mqtt://0.0.0.0:1883: address already in use'])
 })
