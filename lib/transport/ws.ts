@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws'
+import { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
 import type { BoundListener, ConnectionHandler } from './contract.js'
 
 export interface WsListenOptions {
@@ -23,7 +24,7 @@ export async function listenWebSocket (options: WsListenOptions, onConnection: C
   wss.on('connection', (ws, req) => {
     sockets.add(ws)
     ws.once('close', () => sockets.delete(ws))
-    const stream = createWebSocketStream(ws)
+    const stream = binaryStream(ws)
     const remoteAddress = req.socket.remoteAddress
     onConnection(stream, remoteAddress === undefined ? {} : { remoteAddress })
   })
@@ -46,4 +47,26 @@ export async function listenWebSocket (options: WsListenOptions, onConnection: C
       if (own) await new Promise<void>(resolve => server.close(() => resolve()))
     }
   }
+}
+
+/**
+ * The WebSocket as the byte stream a connection reads. Binary frames only: a text (or any other
+ * data) frame closes the connection before its bytes reach the broker (v3.1.1 and v5
+ * [MQTT-6.0.0-1]); frame boundaries mean nothing, the bytes of successive frames simply flow on
+ * (v3.1.1 and v5 [MQTT-6.0.0-2]). What goes out is sent as binary frames.
+ */
+function binaryStream (ws: WebSocket): Duplex {
+  const stream = new Duplex({
+    read () { if (ws.isPaused) ws.resume() },
+    write (chunk: Buffer, _encoding, callback) { ws.send(chunk, { binary: true }, callback) },
+    final (callback) { ws.close(); callback() },
+    destroy (error, callback) { ws.terminate(); callback(error) }
+  })
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) { stream.destroy(); return }
+    if (!stream.push(data)) ws.pause()
+  })
+  ws.once('close', () => { stream.push(null) })
+  ws.on('error', (error: Error) => { stream.destroy(error) })
+  return stream
 }

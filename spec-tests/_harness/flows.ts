@@ -131,10 +131,16 @@ export function str (s: string | readonly number[]): Buffer {
   return Buffer.concat([u16(body.length), body])
 }
 
-/** First byte, Remaining Length (one or two bytes), body. */
+/** First byte, Remaining Length (Variable Byte Integer), body. */
 export function frame (firstByte: number, ...body: Array<Buffer | readonly number[]>): Buffer {
   const b = Buffer.concat(body.map(x => Buffer.from(x)))
-  const len = b.length < 128 ? [b.length] : [(b.length % 128) | 0x80, Math.floor(b.length / 128)]
+  const len: number[] = []
+  let n = b.length
+  do {
+    const digit = n % 128
+    n = Math.floor(n / 128)
+    len.push(n > 0 ? digit | 0x80 : digit)
+  } while (n > 0)
   return Buffer.concat([Buffer.from([firstByte, ...len]), b])
 }
 
@@ -151,7 +157,7 @@ export function rawSubscribe (version: 4 | 5, packetId: number, pairs: ReadonlyA
 }
 
 /** Every packet that arrives until none has come for `ms` (the connection staying open). */
-export async function drain (c: RawClient, ms = 150): Promise<Packet[]> {
+export async function drain (c: RawClient, ms = 250): Promise<Packet[]> {
   const out: Packet[] = []
   for (;;) {
     if (c.queued.length === 0 && await c.quiet(ms)) return out

@@ -232,3 +232,22 @@ test('v5 [MQTT-3.4.2-1] [MQTT-3.5.2-1] [MQTT-3.6.2-1] [MQTT-3.7.2-1] PUBACK, PUB
     t.true(await sub.quiet(200))
   } finally { await b.close() }
 })
+
+test('v3.1.1 [MQTT-4.5.0-1] [MQTT-3.3.4-1] v5 [MQTT-4.5.0-1] [MQTT-3.3.4-1] a publisher subscribed to its own topic gets its acknowledgement and its own message', async t => {
+  const b = await startBroker()
+  try {
+    for (const v of VERSIONS) {
+      for (const qos of [1, 2] as const) {
+        const c = await b.connected(v)
+        await subscribe(c, ['self/#'], { qos })
+        c.send(publishPacket('self/a', 'me', { qos, packetId: 70 }))
+        const got = [await c.next(), await c.next()]
+        const ack = got.find(p => p.type === (qos === 1 ? 'puback' : 'pubrec'))
+        const own = got.find(p => p.type === 'publish')
+        t.truthy(ack, `v${v} QoS ${qos}: acknowledged`)
+        t.true(own?.type === 'publish' && text(own) === 'me', `v${v} QoS ${qos}: own message delivered`)
+        c.destroy()
+      }
+    }
+  } finally { await b.close() }
+})
