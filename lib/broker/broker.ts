@@ -54,7 +54,9 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     const ctx = this.#ctx
     try {
       for (const { message, receivedAt } of await ctx.store.restoreRetained()) ctx.retained.update(message, receivedAt)
-      for (const restored of await ctx.store.restoreSessions()) await ctx.registry.restore(restored)
+      const lost: Array<() => void> = []
+      for (const restored of await ctx.store.restoreSessions()) lost.push(await ctx.registry.restore(restored))
+      for (const afterLoss of lost) afterLoss()
     } catch (cause) {
       const error = cause instanceof QosmosError ? cause : new StorageError('the store could not be read', { cause })
       ctx.logger.error({ err: error }, 'restoring from the store failed')
@@ -98,7 +100,7 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
       this.#ready.then(() => { this.handle(stream, info) }, () => { stream.destroy() })
       return
     }
-    const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize })
+    const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize, counters: this.#ctx.stats })
     this.#connections.add(conn)
   }
 
@@ -106,9 +108,12 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     if (this.#closing) return
     this.#closing = true
     this.#sys.stop()
-    await Promise.all(this.#listeners.map(l => l.close()))
+    // Clients are told first (v5 DISCONNECT 0x8B) and their connections ended: a listener's
+    // close waits for its open sockets, so awaiting it before this never returned while any
+    // client stayed connected. New connections meanwhile are refused by `handle`.
     this.#ctx.registry.shutdown()
     for (const conn of this.#connections) conn.destroy()
+    await Promise.all(this.#listeners.map(l => l.close()))
     await this.#ready.catch(() => {})
     const store = this.#ctx.store
     await store.flush()

@@ -55,6 +55,10 @@ export class SessionRegistry {
       maxQueuedMessages: limits.maxQueuedMessages,
       maxQueuedBytes: limits.maxQueuedBytes,
       queueQos0WhenOffline: limits.queueQos0Offline,
+      // A received PUBLISH is acknowledged only once its routed copies are stored (durable-ack.ts);
+      // a copy routed back to this same session is stored by an outbound list, which must not
+      // queue behind the inbound list that waits for it (a client subscribed to its own topic).
+      independentInbound: true,
       onError: (error) => this.#sessionFailed(clientId, error),
       ...(persistent ? { store: store.flowStore(clientId), queueStore: store.queueStore(clientId) } : {})
     })
@@ -83,9 +87,9 @@ export class SessionRegistry {
    * A session found in the store on start. A restart is a lost connection: a session that was
    * connected loses it now, and its will is published (after what is left of its delay); one
    * already disconnected keeps counting its expiry and will delay from when it was lost, by
-   * the wall clock (v5 [MQTT-4.1.0-2], 3.1.3.2.2).
+   * the wall clock (v5 [MQTT-4.1.0-2], 3.1.3.2.2). Returns the step that starts them.
    */
-  async restore (restored: RestoredSession): Promise<void> {
+  async restore (restored: RestoredSession): Promise<() => void> {
     const record = restored.session
     const info: ClientInfo = { clientId: record.clientId, username: record.username, protocolVersion: record.protocolVersion, remoteAddress: undefined, certificate: undefined }
     const cs = this.#create(info, true)
@@ -93,7 +97,9 @@ export class SessionRegistry {
     await cs.session.restore()
     for (const sub of restored.subscriptions) this.#ctx.tree.subscribe(subscriptionFromStored(cs.clientId, sub))
     const now = this.#ctx.clock.now()
-    this.#afterLoss(cs, record.will, record.disconnectedAt ?? now)
+    // Its will and expiry start once every session is back (the caller runs this), so that a
+    // will reaches subscribers whose sessions the store returns after this one.
+    return () => { this.#afterLoss(cs, record.will, record.disconnectedAt ?? now) }
   }
 
   /**

@@ -59,3 +59,24 @@ export function rawConnect (c: RawConnect = {}): Buffer {
 
 /** An empty v5 properties section. */
 export const NO_PROPS = Buffer.from([0])
+
+/** The first bytes of the packets framed in `bytes` (fixed header + Remaining Length walk). */
+export function firstBytes (bytes: Buffer): number[] {
+  const out: number[] = []
+  let i = 0
+  while (i < bytes.length) {
+    out.push(bytes[i] as number)
+    let len = 0
+    let mul = 1
+    let j = i + 1
+    for (;;) {
+      const b = bytes[j++]
+      if (b === undefined) return out
+      len += (b & 0x7f) * mul
+      mul *= 128
+      if ((b & 0x80) === 0) break
+    }
+    i = j + len
+  }
+  return out
+}
