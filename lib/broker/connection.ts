@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import { QosmosError, ProtocolViolationError, UnsupportedProtocolVersionError } from '../core/errors.js'
-import { PacketDecoder, encode } from '../protocol/index.js'
+import { PacketDecoder, PublishTemplates, encode, encodeRouted } from '../protocol/index.js'
 import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket } from '../protocol/packets.js'
 import type { PeerInfo } from '../transport/contract.js'
 import { OutboundTopicAliases } from './topic-alias.js'
@@ -31,6 +31,11 @@ export interface CloseReason { readonly reasonCode: number, readonly reasonStrin
 
 let nextConnectionId = 1
 const MAX_PACKET_SIZE_UNLIMITED = 268_435_460
+/**
+ * Shared by every connection: a message routed to many subscribers is encoded once and each
+ * copy patches only its packet id (payloads are never modified once published).
+ */
+const routedTemplates = new PublishTemplates()
 
 export class Connection {
   readonly id = nextConnectionId++
@@ -102,7 +107,7 @@ export class Connection {
       }
       if (out.type === 'publish' && this.aliasesOut !== undefined) out = this.aliasesOut.apply(out)
     }
-    let bytes = encode(out, version)
+    let bytes = out.type === 'publish' ? encodeRouted(out, version, routedTemplates) : encode(out, version)
     if (bytes.length > this.maxPacketSizeOut) {
       if (out.type === 'publish') {
         if (this.aliasesOut !== undefined && out !== packet) this.aliasesOut.forgetLast(out as PublishPacket)

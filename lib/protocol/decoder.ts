@@ -15,6 +15,7 @@ import { parser as mqttParser } from 'mqtt-packet'
 import type * as Mqtt from 'mqtt-packet'
 import { InvalidArgumentError, MalformedPacketError, PacketTooLargeError, QosmosError } from '../core/errors.js'
 import type { OrderedUserProperties } from './codec-decode.js'
+import { decodeAck, decodePublish } from './fast-codec.js'
 import { fromMqttPacket } from './codec-decode.js'
 import { checkFirstByte, MAX_REMAINING_LENGTH, PacketCode, readVariableByteInteger, VBI_INCOMPLETE, vbiError, type VbiResult } from './frame.js'
 import type { Packet, ProtocolVersion, UserProperties } from './packets.js'
@@ -155,11 +156,14 @@ export class PacketDecoder {
     const scanError = scanBody(frame, headerLength, code, first & 0x0f, this.#version ?? 4, s)
     if (scanError !== undefined) { this.#fail(scanError); return false }
     const version = code === PacketCode.connect ? s.level : this.#version as ProtocolVersion
-    let packet: Packet
-    if (code === PacketCode.auth && frame.length === headerLength) {
+    // The message flow's packets without properties are read by hand (fast-codec.ts).
+    let packet: Packet | undefined = code === PacketCode.publish
+      ? decodePublish(frame, headerLength, version)
+      : code >= PacketCode.puback && code <= PacketCode.pubcomp ? decodeAck(frame, headerLength, code, version) : undefined
+    if (packet === undefined && code === PacketCode.auth && frame.length === headerLength) {
       // v5 3.15.2.1: an AUTH with Remaining Length 0 means Success, no properties (mqtt-packet rejects it).
       packet = { type: 'auth', reasonCode: 0 }
-    } else {
+    } else if (packet === undefined) {
       const raw = this.#parse(frame, version)
       if (raw instanceof QosmosError) { this.#fail(raw); return false }
       const ordered = this.#ordered

@@ -13,8 +13,9 @@
 import { generate } from 'mqtt-packet'
 import { InvalidArgumentError, MalformedPacketError, type QosmosError } from '../core/errors.js'
 import { toMqttPacket } from './codec-encode.js'
+import { encodeAck, encodePublish, type PublishTemplates } from './fast-codec.js'
 import { PacketCode, readVariableByteInteger, vbiSize } from './frame.js'
-import type { ConnectPacket, Packet, ProtocolVersion, UserProperties } from './packets.js'
+import type { ConnectPacket, Packet, ProtocolVersion, PublishPacket, UserProperties } from './packets.js'
 import { BodyScan, scanBody } from './scan.js'
 import { validatePacket } from './validate.js'
 
@@ -22,6 +23,12 @@ import { validatePacket } from './validate.js'
 export function encode (packet: Packet, version: ProtocolVersion): Buffer {
   const invalid = validatePacket(packet, version, 'encode')
   if (invalid !== undefined) throw invalid
+  // The message flow's packets without properties are written by hand (fast-codec.ts).
+  switch (packet.type) {
+    case 'publish': { const fast = encodePublish(packet, version); if (fast !== undefined) return fast; break }
+    case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp': { const fast = encodeAck(packet, version); if (fast !== undefined) return fast; break }
+    default: break
+  }
   let source = packet
   let passwordOnly = false
   let keepSession = false
@@ -42,6 +49,19 @@ export function encode (packet: Packet, version: ProtocolVersion): Buffer {
     const e = restoreUserPropertyOrder(bytes, packet, version)
     if (e !== undefined) throw e
   }
+  return bytes
+}
+
+/**
+ * `encode` for a PUBLISH whose payload is never modified once published (a broker's routed
+ * message): a copy of the same message for another subscriber reuses the bytes of the first
+ * and patches only its packet id and DUP (fast-codec.ts PublishTemplates).
+ */
+export function encodeRouted (packet: PublishPacket, version: ProtocolVersion, templates: PublishTemplates): Buffer {
+  const cached = templates.lookup(packet, version)
+  if (cached !== undefined) return cached
+  const bytes = encode(packet, version)
+  templates.remember(packet, version, bytes)
   return bytes
 }
 

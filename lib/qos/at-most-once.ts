@@ -18,6 +18,7 @@ export function atMostOnceReceive (packet: PublishPacket): readonly Action[] {
 
 /** The application message a PUBLISH carries (DUP and packet id belong to the flow, not the message). */
 export function messageOf (packet: PublishPacket): ApplicationMessage {
-  const base = { topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain }
-  return packet.properties === undefined ? base : { ...base, properties: packet.properties }
+  const { topic, payload, qos, retain, properties } = packet
+  // Literals, not a spread: once per received PUBLISH (see publish-packet.ts).
+  return properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties }
 }
