@@ -24,7 +24,19 @@ export interface ConnectionOptions {
   readonly clock: Clock
   /** Largest packet accepted, in bytes. */
   readonly maxPacketSize: number
+  /** Broker-wide traffic counters this connection adds to ($SYS). */
+  readonly counters?: TrafficCounters
 }
+
+export interface TrafficCounters {
+  bytesReceived: number
+  bytesSent: number
+  messagesReceived: number
+  messagesSent: number
+  publishSent: number
+}
+
+const NO_COUNTERS: TrafficCounters = { bytesReceived: 0, bytesSent: 0, messagesReceived: 0, messagesSent: 0, publishSent: 0 }
 
 /** Reason for ending the connection, sent in a v5 DISCONNECT when the client is connected. */
 export interface CloseReason { readonly reasonCode: number, readonly reasonString?: string }
@@ -44,6 +56,7 @@ export class Connection {
   readonly #decoder: PacketDecoder
   readonly #handlers: ConnectionHandlers
   readonly #clock: Clock
+  readonly #counters: TrafficCounters
   #version: ProtocolVersion | undefined
   #queue: Array<Packet | QosmosError> = []
   #busy = false
@@ -67,6 +80,7 @@ export class Connection {
     this.peer = peer
     this.#handlers = handlers
     this.#clock = options.clock
+    this.#counters = options.counters ?? NO_COUNTERS
     this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize })
     this.#lastReceived = this.#clock.now()
     stream.on('data', this.#onData)
@@ -122,6 +136,9 @@ export class Connection {
       process.nextTick(uncork, this)
     }
     this.#stream.write(bytes)
+    this.#counters.bytesSent += bytes.length
+    this.#counters.messagesSent++
+    if (out.type === 'publish') this.#counters.publishSent++
     return true
   }
 
@@ -171,6 +188,8 @@ export class Connection {
   readonly #onData = (chunk: Buffer): void => {
     this.#lastReceived = this.#clock.now()
     const result = this.#decoder.push(chunk)
+    this.#counters.bytesReceived += chunk.length
+    this.#counters.messagesReceived += result.packets.length
     for (const packet of result.packets) {
       if (packet.type === 'connect') this.#decoderFollows(packet.protocolVersion)
       this.#queue.push(packet)
