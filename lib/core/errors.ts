@@ -150,3 +150,69 @@ export class TopicAliasInvalidError extends QosmosError {
   readonly code = 'QOSMOS_TOPIC_ALIAS_INVALID'
   constructor (message: string) { super(message, 0x94) }
 }
+
+/**
+ * The server refused the connection: v5 CONNACK reason code >= 0x80, or a v3.1.1 CONNACK return
+ * code 1..5 (kept in `returnCode`; `reasonCode` is then the matching v5 code).
+ */
+export class ConnectionRefusedError extends QosmosError {
+  readonly code = 'QOSMOS_CONNECTION_REFUSED'
+  readonly returnCode: number | undefined
+  readonly serverReference: string | undefined
+  constructor (reasonCode: number, detail: { reasonString?: string, returnCode?: number, serverReference?: string } = {}) {
+    const shown = detail.returnCode === undefined ? `reason code 0x${reasonCode.toString(16).padStart(2, '0')}` : `return code ${detail.returnCode}`
+    super(`connection refused with ${shown}${detail.reasonString === undefined ? '' : `: ${detail.reasonString}`}`, reasonCode)
+    this.returnCode = detail.returnCode
+    this.serverReference = detail.serverReference
+  }
+}
+
+/** The server ended the connection with a v5 DISCONNECT carrying this reason code. */
+export class ServerDisconnectError extends QosmosError {
+  readonly code = 'QOSMOS_SERVER_DISCONNECT'
+  readonly serverReference: string | undefined
+  constructor (reasonCode: number, reasonString?: string, serverReference?: string) {
+    super(`the server disconnected with reason code 0x${reasonCode.toString(16).padStart(2, '0')}${reasonString === undefined ? '' : `: ${reasonString}`}`, reasonCode)
+    this.serverReference = serverReference
+  }
+}
+
+/** The network connection failed or closed without a DISCONNECT. */
+export class ConnectionLostError extends QosmosError {
+  readonly code = 'QOSMOS_CONNECTION_LOST'
+  constructor (message = 'the network connection was lost', options?: ErrorOptions) { super(message, undefined, options) }
+}
+
+/** No CONNACK (or no end of the AUTH exchange) within the connect timeout. */
+export class ConnectTimeoutError extends QosmosError {
+  readonly code = 'QOSMOS_CONNECT_TIMEOUT'
+  constructor (ms: number) { super(`no CONNACK within ${ms} ms`) }
+}
+
+/** No PINGRESP (nor any other packet) came back in time after a PINGREQ: the link is dead (v5 0x8D). */
+export class KeepAliveTimeoutError extends QosmosError {
+  readonly code = 'QOSMOS_KEEP_ALIVE_TIMEOUT'
+  constructor (ms: number, message = `no answer to PINGREQ within ${ms} ms`) { super(message, 0x8d) }
+}
+
+/** The client was ended (`end()`): the operation will never complete. */
+export class ClientClosedError extends QosmosError {
+  readonly code = 'QOSMOS_CLIENT_CLOSED'
+  constructor (message = 'the client was ended') { super(message) }
+}
+
+/** Every filter of a SUBSCRIBE was refused (SUBACK 0x80 in v3.1.1, >= 0x80 in v5); `reasonCodes` per filter. */
+export class SubscribeRejectedError extends QosmosError {
+  readonly code = 'QOSMOS_SUBSCRIBE_REJECTED'
+  readonly reasonCodes: readonly number[]
+  constructor (reasonCodes: readonly number[], reasonString?: string) {
+    super(`subscription refused with reason code${reasonCodes.length === 1 ? '' : 's'} ${reasonCodes.map(c => `0x${c.toString(16).padStart(2, '0')}`).join(', ')}${reasonString === undefined ? '' : `: ${reasonString}`}`, reasonCodes[0])
+    this.reasonCodes = reasonCodes
+  }
+}
+
+/** The session's client id connected again: this (older) connection is closed (v5 reason 0x8E, [MQTT-3.1.4-3]). */
+export class SessionTakenOverError extends QosmosError {
+  readonly code = 'QOSMOS_SESSION_TAKEN_OVER'
+  constructor () { super('session taken over by a new connection with the same client identifier', 0x8e) }
+}

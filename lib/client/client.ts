@@ -1,0 +1,501 @@
+/**
+ * The MQTT client: one lib/session Session (the same in-flight tables, packet-id allocator,
+ * Receive Maximum quota and pending queue the broker drives), carried by one network connection
+ * after another. This file owns the lifecycle: connect, reconnect with backoff, resume, end.
+ * Publishing, subscribing and delivery are in api.ts-style methods below; the wire rules are in
+ * wire.ts.
+ */
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js'
+import {
+  ClientClosedError, ConnectionLostError, ConnectionRefusedError, InvalidArgumentError, PacketTooLargeError, ProtocolViolationError,
+  PublishRejectedError, ServerDisconnectError, SessionClosedError
+} from '../core/errors.js'
+import type { ClientStore } from '../persistence/contract-client.js'
+import { validateTopicFilter, validateTopicName } from '../protocol/index.js'
+import type { ConnackPacket, DisconnectPacket, Packet, ProtocolVersion, PublishPacket, PublishProperties, SubackPacket, SubscriptionRequest, UnsubackPacket } from '../protocol/packets.js'
+import type { ApplicationMessage } from '../qos/types.js'
+import { Session } from '../session/session.js'
+import type { SessionStats } from '../session/types.js'
+import { dial, parseDialUrl, type DialTarget } from '../transport/dial.js'
+import { backoffDelay, backoffPolicy, type BackoffPolicy } from './backoff.js'
+import { buildConnect } from './connect-packet.js'
+import { handshake } from './handshake.js'
+import {
+  toProtocolVersion, toQos, type ClientOptions, type EndOptions, type PublishOptions, type SubscribeOptions, type UnsubscribeOptions
+} from './options.js'
+import { Subscription } from './subscription.js'
+import { Subscriptions } from './subscriptions.js'
+import type { Wire, WireHandlers } from './wire.js'
+
+export type Message = ApplicationMessage
+
+export interface ClientEventMap {
+  /** A connection was accepted (the first, and each reconnect). */
+  connect: [connack: ConnackPacket]
+  /** A reconnect attempt starts (1, 2, ...). */
+  reconnect: [attempt: number]
+  /** The client lost its connection and will try again. */
+  offline: []
+  /** A network connection closed; `error` says why unless it was ours. */
+  close: [error: Error | undefined]
+  /** The server sent DISCONNECT (v5). */
+  disconnect: [packet: DisconnectPacket]
+  /** Emitted only when someone listens: a failed attempt, a storage failure, a throwing handler. */
+  error: [error: Error]
+  /** A message arrived: MQTT.js's (topic, payload, packet) order. */
+  message: [topic: string, payload: Buffer, message: Message]
+  /** The client has ended for good. */
+  end: []
+}
+
+type State = 'connecting' | 'connected' | 'reconnecting' | 'ending' | 'closed'
+
+/** Reasons a refused CONNECT is not worth retrying: the same CONNECT would be refused again. */
+const FATAL_CONNACK = new Set([0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c])
+
+export class Client extends EventEmitter<ClientEventMap> {
+  readonly #options: ClientOptions
+  readonly #version: ProtocolVersion
+  readonly #clock: Clock
+  readonly #random: () => number
+  readonly #session: Session
+  readonly #subs = new Subscriptions()
+  readonly #backoff: BackoffPolicy | undefined
+  readonly #open: () => Promise<Duplex>
+  #target: DialTarget | undefined
+  #clientId: string
+  #state: State = 'connecting'
+  #wire: Wire | undefined
+  #connack: ConnackPacket | undefined
+  #first = true
+  #attempt = 0
+  #retryTimer: TimerHandle | undefined
+  #unsettled = 0
+  #drained: (() => void) | undefined
+  #ended: Promise<void> | undefined
+
+  /** @internal use `connect()`. */
+  constructor (url: string | undefined, options: ClientOptions) {
+    super()
+    this.#options = options
+    this.#version = toProtocolVersion(options.protocolVersion)
+    this.#clock = options.clock ?? systemClock
+    this.#random = options.random ?? Math.random
+    this.#clientId = options.clientId ?? `qosmos_${randomBytes(6).toString('hex')}`
+    // v3.1.1 [MQTT-3.1.3-7]: an empty client identifier needs Clean Session 1.
+    if (this.#clientId === '' && this.#version !== 5 && options.clean === false) throw new InvalidArgumentError('an empty clientId needs clean: true before MQTT 5')
+    this.#backoff = options.reconnect === false ? undefined : backoffPolicy(options.reconnect === true ? {} : options.reconnect)
+    const stream = options.stream
+    if (stream !== undefined) {
+      this.#open = typeof stream === 'function' ? async () => await stream() : once(stream)
+    } else {
+      if (url === undefined) throw new InvalidArgumentError('connect() needs a URL or a `stream` option')
+      let target: ReturnType<typeof parseDialUrl>
+      try { target = parseDialUrl(url) } catch (error) { throw new InvalidArgumentError((error as Error).message) }
+      const { username: _u, password: _p, ...dialTarget } = target
+      this.#target = { ...dialTarget, ...(options.tls === undefined ? {} : { tls: options.tls }), ...(options.wsPath !== undefined && url.match(/^wss?:\/\/[^/]+\/?$/) !== null ? { path: options.wsPath } : {}) }
+      this.#open = async () => await dial(this.#target as DialTarget)
+    }
+    const store: ClientStore | undefined = options.store
+    this.#session = new Session({
+      ...(store === undefined ? {} : { store, queueStore: store }),
+      clock: this.#clock,
+      onError: (error) => { this.#stepFailed(error) },
+      queueQos0WhenOffline: options.queueQoSZero ?? true,
+      independentInbound: true,
+      ...(options.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: options.maxQueuedMessages }),
+      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes })
+    })
+  }
+
+  /** The client identifier in use (the server's Assigned Client Identifier once there is one). */
+  get clientId (): string { return this.#clientId }
+  get connected (): boolean { return this.#state === 'connected' }
+  get protocolVersion (): ProtocolVersion { return this.#version }
+  /** The CONNACK of the current (or last) connection. */
+  get connack (): ConnackPacket | undefined { return this.#connack }
+  get stats (): SessionStats { return this.#session.stats }
+
+  /** @internal: loads a durable store, then the first connection; rejects if it fails. */
+  async start (): Promise<void> {
+    if (this.#options.store !== undefined) await this.#session.restore()
+    await this.#connectOnce()
+  }
+
+  /**
+   * Publishes; resolves when the guarantee is met: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP.
+   * Rejects with PublishRejectedError (v5 reason code >= 0x80), PacketTooLargeError,
+   * QueueFullError, MessageExpiredError, NotConnectedError, ClientClosedError, InvalidTopicNameError.
+   */
+  async publish (topic: string, payload: Buffer | string | Uint8Array, options: PublishOptions = {}): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
+    const invalid = validateTopicName(topic, this.#version)
+    if (invalid !== undefined) throw invalid
+    const qos = toQos(options.qos)
+    const retain = options.retain ?? false
+    // v5 [MQTT-3.3.4-6]: no Subscription Identifier from a client; aliases are the wire's business.
+    const { subscriptionIdentifiers: _s, topicAlias: _a, ...properties } = (options.properties ?? {}) as PublishProperties
+    const message: ApplicationMessage = {
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+      qos,
+      retain,
+      ...(options.properties === undefined || this.#version !== 5 ? {} : { properties })
+    }
+    this.#checkServerLimits(message)
+    await new Promise<void>((resolve, reject) => {
+      this.#unsettled++
+      const done = (error: Error | undefined): void => {
+        // A clean start discarded the flow (the server kept no session): publish it again, as
+        // new, rather than lose it. Only a closed session (end()) gives up.
+        if (error instanceof SessionClosedError && !this.#session.closed && qos > 0) {
+          queueMicrotask(() => { this.#session.publish(message, done) })
+          return
+        }
+        this.#settled()
+        if (error === undefined) resolve()
+        else reject(error instanceof SessionClosedError ? new ClientClosedError(`the client was ended before the publication completed (${error.message})`) : error)
+      }
+      this.#session.publish(message, done)
+    })
+  }
+
+  /**
+   * Subscribes; resolves with a Subscription: `granted` (one code per filter: the QoS granted, or
+   * a failure code >= 0x80) and an async iterable of the matching messages. Rejects with
+   * SubscribeRejectedError when every filter was refused.
+   */
+  async subscribe (filters: string | readonly string[], options: SubscribeOptions = {}): Promise<Subscription> {
+    if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
+    const list = typeof filters === 'string' ? [filters] : [...filters]
+    if (list.length === 0) throw new InvalidArgumentError('subscribe() needs at least one topic filter') // v5 [MQTT-3.8.3-2]
+    for (const filter of list) {
+      const invalid = validateTopicFilter(filter, this.#version)
+      if (invalid !== undefined) throw invalid
+    }
+    const qos = toQos(options.qos)
+    const subscriptions: SubscriptionRequest[] = list.map(topicFilter => ({
+      topicFilter,
+      qos,
+      ...(options.noLocal === undefined ? {} : { noLocal: options.noLocal }),
+      ...(options.retainAsPublished === undefined ? {} : { retainAsPublished: options.retainAsPublished }),
+      ...(options.retainHandling === undefined ? {} : { retainHandling: options.retainHandling })
+    }))
+    // The stream exists before the SUBSCRIBE leaves, so retained messages sent with the SUBACK are not missed.
+    const entry = this.#subs.addStream(list)
+    let ack: SubackPacket
+    try {
+      ack = await this.#request(packetId => this.#subs.subscribe({
+        type: 'subscribe', packetId, subscriptions, ...(options.properties === undefined || this.#version !== 5 ? {} : { properties: options.properties })
+      }))
+    } catch (error) {
+      this.#subs.removeStream(entry)
+      throw error
+    }
+    return new Subscription(list, ack.reasonCodes, entry, {
+      unsubscribe: async () => { await this.unsubscribe(list) },
+      close: () => { this.#subs.removeStream(entry) }
+    })
+  }
+
+  /** Unsubscribes; resolves with the UNSUBACK reason codes (v5; empty for 3.1.1). */
+  async unsubscribe (filters: string | readonly string[], options: UnsubscribeOptions = {}): Promise<readonly number[]> {
+    if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
+    const topicFilters = typeof filters === 'string' ? [filters] : [...filters]
+    if (topicFilters.length === 0) throw new InvalidArgumentError('unsubscribe() needs at least one topic filter') // v5 [MQTT-3.10.3-2]
+    const ack: UnsubackPacket = await this.#request(packetId => this.#subs.unsubscribe({
+      type: 'unsubscribe', packetId, topicFilters, ...(options.properties === undefined || this.#version !== 5 ? {} : { properties: options.properties })
+    }))
+    return ack.reasonCodes
+  }
+
+  /**
+   * Ends the client: waits for in-flight publications while connected (unless `force`), sends
+   * DISCONNECT (v5 with the reason code; 0x04 asks the server to publish the will), closes.
+   */
+  async end (options: EndOptions = {}): Promise<void> {
+    if (this.#ended !== undefined) return await this.#ended
+    this.#ended = this.#end(options)
+    return await this.#ended
+  }
+
+  async #end (options: EndOptions): Promise<void> {
+    const wasConnected = this.#state === 'connected'
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer)
+    if (wasConnected && options.force !== true && this.#unsettled > 0) {
+      await new Promise<void>(resolve => { this.#drained = resolve })
+    }
+    this.#state = 'ending'
+    const wire = this.#wire
+    if (wire !== undefined) {
+      const props = {
+        ...(options.reasonString === undefined ? {} : { reasonString: options.reasonString }),
+        ...(options.sessionExpiryInterval === undefined ? {} : { sessionExpiryInterval: options.sessionExpiryInterval }),
+        ...(options.userProperties === undefined ? {} : { userProperties: options.userProperties })
+      }
+      const disconnect: DisconnectPacket = this.#version === 5
+        ? { type: 'disconnect', reasonCode: options.reasonCode ?? 0, ...(Object.keys(props).length > 0 ? { properties: props } : {}) }
+        : { type: 'disconnect' }
+      if (options.force === true) wire.destroy()
+      else wire.close(disconnect)
+    }
+    this.#finish()
+  }
+
+  /** v5 re-authentication (4.12.1): AUTH 0x19 with the method of the CONNECT; the exchange goes through `onAuth`. */
+  reauthenticate (data?: Buffer): void {
+    const method = this.#options.authenticationMethod
+    if (this.#version !== 5 || method === undefined) throw new InvalidArgumentError('re-authentication needs MQTT 5 and an authenticationMethod')
+    this.#wire?.send({ type: 'auth', reasonCode: 0x19, properties: { authenticationMethod: method, ...(data === undefined ? {} : { authenticationData: data }) } })
+  }
+
+  #finish (): void {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    this.#wire = undefined
+    for (const id of this.#subs.close()) this.#session.releasePacketId(id)
+    this.#session.close()
+    this.emit('end')
+  }
+
+  #settled (): void {
+    this.#unsettled--
+    if (this.#unsettled === 0 && this.#drained !== undefined) {
+      const drained = this.#drained
+      this.#drained = undefined
+      drained()
+    }
+  }
+
+  /** v5: what the server said it takes (CONNACK), checked before a message is handed to the session. */
+  #checkServerLimits (message: ApplicationMessage): void {
+    const props = this.#connack?.properties
+    if (this.#version !== 5 || props === undefined) return
+    // v5 [MQTT-3.2.2-11]: no PUBLISH above the server's Maximum QoS.
+    if (props.maximumQoS !== undefined && message.qos > props.maximumQoS) throw new PublishRejectedError(0x9b, `the server's Maximum QoS is ${props.maximumQoS}`)
+    // v5 [MQTT-3.2.2-14]: no RETAIN 1 when Retain Available is 0.
+    if (message.retain && props.retainAvailable === false) throw new PublishRejectedError(0x9a, 'the server does not support retained messages')
+    // v5 [MQTT-3.2.2-15]: nothing larger than the server's Maximum Packet Size.
+    const limit = props.maximumPacketSize
+    if (limit !== undefined && this.#wire !== undefined) {
+      const size = this.#wire.sizeOf(toPacket(message))
+      if (size > limit) throw new PacketTooLargeError(size, limit)
+    }
+  }
+
+  async #request<A> (send: (packetId: number) => Promise<A>): Promise<A> {
+    const packetId = this.#session.allocatePacketId()
+    const answer = send(packetId)
+    const packet = this.#subs.pending.find(p => p.packetId === packetId)
+    if (packet !== undefined && this.#state === 'connected') this.#wire?.send(packet)
+    return await answer
+  }
+
+  async #connectOnce (): Promise<void> {
+    const connect = buildConnect(this.#options, { version: this.#version, clientId: this.#clientId, first: this.#first })
+    const handlers: WireHandlers = {
+      packet: (packet) => { this.#onPacket(packet) },
+      closed: (error) => { this.#onClosed(error) },
+      oversized: (_packet, error) => { this.#emitError(error) }
+    }
+    await handshake({
+      open: this.#open,
+      connect,
+      clock: this.#clock,
+      connectTimeout: this.#options.connectTimeout ?? 30_000,
+      ...(this.#options.maximumPacketSize === undefined ? {} : { maxPacketSize: this.#options.maximumPacketSize }),
+      topicAliasMaximum: this.#options.topicAliasMaximum ?? 0,
+      onAuth: this.#options.onAuth,
+      handlers,
+      accepted: (wire, connack) => { this.#accepted(wire, connack, connect.clean) }
+    })
+  }
+
+  /** CONNACK 0x00: settle the connection's parameters, attach the session, resubscribe, start keep alive. */
+  #accepted (wire: Wire, connack: ConnackPacket, cleanStart: boolean): void {
+    if (this.#state === 'ending' || this.#state === 'closed') { wire.close(); return }
+    if (cleanStart && connack.sessionPresent) {
+      // v5 [MQTT-3.2.2-4]: we asked for a new session and hold none for it; the server claims one.
+      throw new ProtocolViolationError('Session Present 1 in answer to Clean Start 1')
+    }
+    const props = connack.properties
+    this.#wire = wire
+    this.#connack = connack
+    this.#first = false
+    this.#attempt = 0
+    // v5 [MQTT-3.2.2-16]: the Assigned Client Identifier is ours from now on (and on every reconnect).
+    if (props?.assignedClientIdentifier !== undefined) this.#clientId = props.assignedClientIdentifier
+    if (props?.maximumPacketSize !== undefined) wire.peerMaxPacketSize = props.maximumPacketSize
+    if (this.#version === 5 && (this.#options.autoTopicAlias ?? true)) wire.useOutboundAliases(props?.topicAliasMaximum ?? 0)
+    this.#state = 'connected'
+    this.#session.attach({
+      send: (packet) => { wire.send(packet) },
+      deliver: (message) => this.#deliver(message)
+    }, {
+      resumed: connack.sessionPresent,
+      // v5 [MQTT-3.3.4-7] [MQTT-4.9.0-2]: no more unacknowledged QoS 1/2 PUBLISH than the server's Receive Maximum.
+      peerReceiveMaximum: props?.receiveMaximum ?? 65535,
+      receiveMaximum: this.#version === 5 ? this.#options.receiveMaximum ?? 65535 : 65535
+    })
+    const resubscribe = !connack.sessionPresent && (this.#options.resubscribe ?? true)
+    if (!connack.sessionPresent && !resubscribe) this.#subs.forgetActive()
+    if (!connack.sessionPresent) this.#subs.reassign(() => this.#session.allocatePacketId())
+    for (const packet of this.#subs.pending) wire.send(packet)
+    if (resubscribe) {
+      for (const packet of this.#subs.resubscriptions()) {
+        const packetId = this.#session.allocatePacketId()
+        this.#subs.subscribe({ ...packet, packetId }).then(ack => {
+          if (ack.reasonCodes.some(c => c >= 0x80)) this.#emitError(new ProtocolViolationError(`resubscribing ${packet.subscriptions[0]?.topicFilter ?? ''} was refused`))
+        }, (error: Error) => { if (!(error instanceof ClientClosedError)) this.#emitError(error) })
+        wire.send({ ...packet, packetId })
+      }
+    }
+    // v5 [MQTT-3.2.2-21]: the Server Keep Alive replaces ours.
+    wire.startKeepAlive(props?.serverKeepAlive ?? this.#options.keepAlive ?? 60, this.#options.pingTimeout)
+    this.emit('connect', connack)
+  }
+
+  #onPacket (packet: Packet): void {
+    const wire = this.#wire
+    if (wire === undefined) return
+    try {
+      switch (packet.type) {
+        case 'publish': case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp':
+          this.#session.receive(packet)
+          return
+        case 'suback':
+          if (this.#subs.suback(packet)) this.#session.releasePacketId(packet.packetId)
+          return
+        case 'unsuback':
+          if (this.#subs.unsuback(packet)) this.#session.releasePacketId(packet.packetId)
+          return
+        case 'pingresp':
+          return
+        case 'disconnect': {
+          this.emit('disconnect', packet)
+          const props = packet.properties
+          const error = new ServerDisconnectError(packet.reasonCode ?? 0, props?.reasonString, props?.serverReference)
+          this.#followReference(packet.reasonCode ?? 0, props?.serverReference)
+          wire.destroy(error)
+          return
+        }
+        case 'auth':
+          void this.#onAuth(packet).catch((error: Error) => { wire.fail(error) })
+          return
+        default:
+          // v5 [MQTT-3.1.0-2]-side: CONNACK, CONNECT, SUBSCRIBE... never come from a server after CONNACK.
+          throw new ProtocolViolationError(`the server sent ${packet.type.toUpperCase()} after CONNACK`)
+      }
+    } catch (error) {
+      wire.fail(error as Error)
+    }
+  }
+
+  async #onAuth (packet: Extract<Packet, { type: 'auth' }>): Promise<void> {
+    if (packet.reasonCode === 0) return // re-authentication succeeded
+    const method = this.#options.authenticationMethod
+    const onAuth = this.#options.onAuth
+    if (method === undefined || onAuth === undefined) throw new ProtocolViolationError('unexpected AUTH') // v5 [MQTT-4.12.0-6]
+    const data = await onAuth({ method, data: packet.properties?.authenticationData, reasonCode: packet.reasonCode })
+    this.#wire?.send({ type: 'auth', reasonCode: 0x18, properties: { authenticationMethod: method, ...(data === undefined ? {} : { authenticationData: data }) } })
+  }
+
+  /** Hands a message to 'message' listeners and matching subscription streams. */
+  #deliver (message: ApplicationMessage): void | Promise<void> {
+    const track = this.#options.acknowledge === 'after-processing' && message.qos > 0
+    const waits = this.#subs.route(message, track)
+    for (const listener of this.rawListeners('message') as Array<(...args: ClientEventMap['message']) => unknown>) {
+      let result: unknown
+      try {
+        result = listener.call(this, message.topic, message.payload, message)
+      } catch (error) {
+        // Acknowledging after processing: a throwing handler means no acknowledgement (the
+        // server sends the message again). Otherwise it is reported and the message is acknowledged.
+        if (track) throw error
+        this.#emitError(error instanceof Error ? error : new Error(String(error)))
+        continue
+      }
+      if (track && isThenable(result)) waits.push(Promise.resolve(result).then(() => {}))
+    }
+    if (waits.length === 0) return
+    return Promise.all(waits).then(() => {})
+  }
+
+  /** A session step failed (storage, a delivery the application refused): this connection sends nothing more, so it is dropped. */
+  #stepFailed (error: Error): void {
+    this.#emitError(error)
+    this.#wire?.destroy(error)
+  }
+
+  #onClosed (error: Error | undefined): void {
+    this.#wire = undefined
+    this.#session.detach()
+    this.emit('close', error)
+    if (this.#state === 'ending' || this.#state === 'closed') return
+    if (this.#drained !== undefined) { const drained = this.#drained; this.#drained = undefined; drained() }
+    if (this.#backoff === undefined) { this.#finish(); return }
+    this.#state = 'reconnecting'
+    this.emit('offline')
+    this.#scheduleReconnect()
+  }
+
+  #scheduleReconnect (): void {
+    const policy = this.#backoff
+    if (policy === undefined || this.#state !== 'reconnecting') return
+    this.#attempt++
+    if (this.#attempt > policy.maxAttempts) { this.#finish(); return }
+    const delay = backoffDelay(policy, this.#attempt, this.#random)
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined
+      if (this.#state !== 'reconnecting') return
+      this.emit('reconnect', this.#attempt)
+      this.#connectOnce().catch((error: Error) => {
+        this.#emitError(error)
+        if (error instanceof ConnectionRefusedError) {
+          this.#followReference(error.reasonCode ?? 0, error.serverReference)
+          if (FATAL_CONNACK.has(error.reasonCode ?? 0)) { this.#finish(); return }
+        }
+        this.#scheduleReconnect()
+      })
+    }, delay)
+  }
+
+  /** v5 4.11: 0x9C Use another server / 0x9D Server moved, followed when asked to. */
+  #followReference (reasonCode: number, reference: string | undefined): void {
+    if (this.#options.followServerReference !== true || reference === undefined || this.#target === undefined) return
+    if (reasonCode !== 0x9c && reasonCode !== 0x9d) return
+    const first = reference.split(' ')[0] ?? ''
+    const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(first)
+    if (match === null) return
+    this.#target = { ...this.#target, host: match[1] as string, ...(match[2] === undefined ? {} : { port: Number(match[2]) }) }
+  }
+
+  #emitError (error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error)
+  }
+}
+
+function toPacket (message: ApplicationMessage): PublishPacket {
+  return {
+    type: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false,
+    ...(message.qos > 0 ? { packetId: 1 } : {}),
+    ...(message.properties === undefined ? {} : { properties: message.properties })
+  }
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/** A single stream: the first connection gets it; a reconnect has nothing to open. */
+function once (stream: Duplex): () => Promise<Duplex> {
+  let used = false
+  return async () => {
+    if (used) throw new ConnectionLostError('the given stream is gone; pass `stream` as a function to reconnect')
+    used = true
+    return stream
+  }
+}

@@ -1,0 +1,48 @@
+/** Builds the CONNECT of each connection attempt from the client's options. */
+import type { ConnectPacket, ConnectProperties, ProtocolVersion, Will } from '../protocol/packets.js'
+import { toQos, type ClientOptions } from './options.js'
+
+export interface ConnectState {
+  readonly version: ProtocolVersion
+  readonly clientId: string
+  /** True for the very first connection of this client object. */
+  readonly first: boolean
+}
+
+export function buildConnect (options: ClientOptions, state: ConnectState): ConnectPacket {
+  const clean = options.clean ?? true
+  const v5 = state.version === 5
+  const properties: ConnectProperties = {
+    ...options.properties,
+    ...(options.receiveMaximum === undefined ? {} : { receiveMaximum: options.receiveMaximum }),
+    ...(options.maximumPacketSize === undefined ? {} : { maximumPacketSize: options.maximumPacketSize }),
+    ...(options.topicAliasMaximum === undefined || options.topicAliasMaximum === 0 ? {} : { topicAliasMaximum: options.topicAliasMaximum }),
+    ...(options.authenticationMethod === undefined ? {} : { authenticationMethod: options.authenticationMethod }),
+    ...(options.authenticationData === undefined ? {} : { authenticationData: options.authenticationData })
+  }
+  const will = options.will === undefined ? undefined : buildWill(options.will)
+  return {
+    type: 'connect',
+    protocolVersion: state.version,
+    protocolName: state.version === 3 ? 'MQIsdp' : 'MQTT',
+    clientId: state.clientId,
+    // v5: Clean Start only on the first connection, so that a reconnect resumes the session the
+    // server kept (Session Expiry Interval > 0). v3.1.1: Clean Session is one setting for all.
+    clean: v5 ? clean && state.first : clean,
+    keepAlive: options.keepAlive ?? 60,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: typeof options.password === 'string' ? Buffer.from(options.password) : options.password }),
+    ...(will === undefined ? {} : { will }),
+    ...(v5 && Object.keys(properties).length > 0 ? { properties } : {})
+  }
+}
+
+function buildWill (will: NonNullable<ClientOptions['will']>): Will {
+  return {
+    topic: will.topic,
+    payload: typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload,
+    qos: toQos(will.qos),
+    retain: will.retain ?? false,
+    ...(will.properties === undefined ? {} : { properties: will.properties })
+  }
+}

@@ -1,0 +1,34 @@
+/** What `client.subscribe()` resolves with: the granted codes, and the matching messages as an async iterable. */
+import type { ApplicationMessage } from '../qos/types.js'
+import type { StreamEntry } from './subscriptions.js'
+
+export class Subscription implements AsyncIterable<ApplicationMessage> {
+  /** The topic filters, in the order given. */
+  readonly filters: readonly string[]
+  /** One per filter: the QoS granted (0, 1, 2) or a failure code (0x80 in v3.1.1, >= 0x80 in v5). */
+  readonly granted: readonly number[]
+  readonly #entry: StreamEntry
+  readonly #actions: { unsubscribe: () => Promise<void>, close: () => void }
+
+  constructor (filters: readonly string[], granted: readonly number[], entry: StreamEntry, actions: { unsubscribe: () => Promise<void>, close: () => void }) {
+    this.filters = filters
+    this.granted = granted
+    this.#entry = entry
+    this.#actions = actions
+  }
+
+  /** Messages received and not yet taken by the iterator. */
+  get buffered (): number { return this.#entry.stream.buffered }
+
+  /** One consumer: every call returns the same iterator. */
+  [Symbol.asyncIterator] (): AsyncIterableIterator<ApplicationMessage> { return this.#entry.stream }
+
+  /** Sends UNSUBSCRIBE for these filters and ends the iteration. */
+  async unsubscribe (): Promise<void> {
+    this.#actions.close()
+    await this.#actions.unsubscribe()
+  }
+
+  /** Ends the iteration; the subscription stays on the server ('message' listeners still get its messages). */
+  close (): void { this.#actions.close() }
+}
