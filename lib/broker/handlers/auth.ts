@@ -5,6 +5,7 @@
  */
 import { ProtocolViolationError } from '../../core/errors.js'
 import type { AuthPacket, ConnectPacket } from '../../protocol/packets.js'
+import { DISCONNECT_REASON_CODES } from '../../protocol/reason-codes.js'
 import type { Connection } from '../connection.js'
 import type { ConnectionState } from '../connection-state.js'
 import type { BrokerContext } from '../context.js'
@@ -48,7 +49,13 @@ export function handleAuth (ctx: BrokerContext, conn: Connection, state: Connect
   const result = hook({ method, data: packet.properties?.authenticationData, reauthenticate: true, client: { clientId: state.cs.clientId, username: state.cs.info.username } })
   return settle(result, r => {
     if (conn.closed) return
-    if ('reasonCode' in r) { conn.close({ reasonCode: r.reasonCode, ...(r.reasonString === undefined ? {} : { reasonString: r.reasonString }) }); return }
+    // v5 [MQTT-4.12.1-2]: a failed re-authentication closes the connection, with a defined
+    // DISCONNECT reason >= 0x80 ([MQTT-3.14.2-1]; anything else from the hook becomes 0x80).
+    if ('reasonCode' in r) {
+      const reasonCode = r.reasonCode >= 0x80 && DISCONNECT_REASON_CODES.has(r.reasonCode) ? r.reasonCode : 0x80
+      conn.close({ reasonCode, ...(r.reasonString === undefined ? {} : { reasonString: r.reasonString }) }, new ProtocolViolationError('re-authentication failed'))
+      return
+    }
     conn.send(authPacket(r.done ? 0x00 : 0x18, method, r.data))
   })
 }
