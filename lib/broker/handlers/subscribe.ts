@@ -16,7 +16,7 @@ import { subscriptionToStored } from '../stored.js'
 import type { Subscription } from '../topic-tree.js'
 
 type Connected = Extract<ConnectionState, { phase: 'Connected' }>
-type Outcome = { granted: QoS, sub: Subscription, isNew: boolean, shared: boolean } | { refused: number }
+type Outcome = { granted: QoS, sub: Subscription, isNew: boolean, shared: boolean } | { refused: number, why?: string }
 
 export function handleSubscribe (ctx: BrokerContext, state: Connected, packet: SubscribePacket): void | Promise<void> {
   const cs = state.cs
@@ -46,16 +46,21 @@ function apply (ctx: BrokerContext, state: Connected, packet: SubscribePacket, d
   const subscriptionIdentifier = packet.properties?.subscriptionIdentifier
   const outcomes: Outcome[] = packet.subscriptions.map((req, i) => {
     const d = decisions[i] as QoS | Refusal
-    if (typeof d !== 'number') return { refused: v5 ? d.reasonCode : 0x80 }
+    if (typeof d !== 'number') return v5 && d.reasonString !== undefined ? { refused: d.reasonCode, why: d.reasonString } : { refused: v5 ? d.reasonCode : 0x80 }
     const sub = subscriptionOf(cs.clientId, req, d, v5, subscriptionIdentifier)
     const { replaced } = ctx.tree.subscribe(sub)
     if (cs.persistent) ctx.persist(store => store.subscriptionAdded(cs.clientId, subscriptionToStored(sub)), cs)
     return { granted: d, sub, isNew: !replaced, shared: parseSharedSubscription(req.topicFilter) !== undefined }
   })
+  // v5: the refusals' reason strings go in the SUBACK; the connection leaves them out when the
+  // client asked for no problem information, or when they would make the SUBACK exceed the
+  // client's Maximum Packet Size (v5 [MQTT-3.9.2-1]).
+  const why = outcomes.flatMap(o => 'why' in o && o.why !== undefined ? [o.why] : []).join('; ')
   cs.connection?.send({
     type: 'suback',
     packetId: packet.packetId,
-    reasonCodes: outcomes.map(o => 'refused' in o ? o.refused : o.granted)
+    reasonCodes: outcomes.map(o => 'refused' in o ? o.refused : o.granted),
+    ...(why === '' ? {} : { properties: { reasonString: why } })
   })
   const now = ctx.clock.now()
   for (const o of outcomes) {
