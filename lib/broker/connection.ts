@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream'
 import type { Clock, TimerHandle } from '../core/clock.js'
-import { QosmosError, ProtocolViolationError, UnsupportedProtocolVersionError } from '../core/errors.js'
+import { ConnectionLostError, KeepAliveTimeoutError, QosmosError, ProtocolViolationError, UnsupportedProtocolVersionError } from '../core/errors.js'
 import { PacketDecoder, PublishTemplates, encode, encodeRouted } from '../protocol/index.js'
 import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket } from '../protocol/packets.js'
 import type { PeerInfo } from '../transport/contract.js'
@@ -252,14 +252,14 @@ export class Connection {
     const limit = this.#keepAliveMs * 1.5
     const silent = this.#clock.now() - this.#lastReceived
     if (silent >= limit) {
-      this.close({ reasonCode: 0x8d, reasonString: 'keep alive timeout' }, new KeepAliveTimeout())
+      this.close({ reasonCode: 0x8d, reasonString: 'keep alive timeout' }, new KeepAliveTimeoutError(this.#keepAliveMs * 1.5, `no packet within 1.5 times the Keep Alive (${this.#keepAliveMs * 1.5} ms)`))
       return
     }
     this.#armKeepAlive(limit - silent)
   }
 
   readonly #onStreamError = (err: Error): void => { if (!this.#closed) this.#finish(err) }
-  readonly #onStreamClose = (): void => { if (!this.#closed) this.#finish(new ConnectionLost()) }
+  readonly #onStreamClose = (): void => { if (!this.#closed) this.#finish(new ConnectionLostError()) }
 }
 
 function uncork (connection: Connection): void { connection.flush() }
@@ -273,6 +273,4 @@ function withoutProblemInformation (packet: Packet): Packet {
 }
 
 /** The network connection ended without a DISCONNECT. */
-export class ConnectionLost extends Error { constructor () { super('connection lost') } }
 /** The client was silent longer than 1.5 times its Keep Alive. */
-export class KeepAliveTimeout extends Error { constructor () { super('keep alive timeout') } }

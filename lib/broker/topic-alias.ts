@@ -4,7 +4,7 @@
  * reusing the least recently used one when all are taken. Inbound: the aliases a client set
  * on this connection (v5 [MQTT-3.3.2-10], [MQTT-3.3.2-12]).
  */
-import { ProtocolViolationError } from '../core/errors.js'
+import { ProtocolViolationError, TopicAliasInvalidError } from '../core/errors.js'
 import type { PublishPacket } from '../protocol/packets.js'
 
 export class OutboundTopicAliases {
@@ -63,12 +63,5 @@ export class InboundTopicAliases {
     const topic = this.#topics.get(alias)
     if (topic === undefined) throw new ProtocolViolationError(`topic alias ${alias} has no topic on this connection`)
     return { ...packet, topic }
-  }
-}
-
-class TopicAliasInvalidError extends ProtocolViolationError {
-  constructor (message: string) {
-    super(message)
-    Object.defineProperty(this, 'reasonCode', { value: 0x94 })
   }
 }

@@ -1,4 +1,5 @@
 /** Refusing a CONNECT: a CONNACK with the reason (v5) or the nearest 3.1.1 return code, then close. */
+import { ConnectionRefusedError } from '../../core/errors.js'
 import type { ConnackProperties, ProtocolVersion } from '../../protocol/packets.js'
 import { CONNACK_REASON_CODES, connackReturnCodeFor } from '../../protocol/reason-codes.js'
 import type { Connection } from '../connection.js'
@@ -25,13 +26,5 @@ export function refuseConnect (conn: Connection, version: ProtocolVersion, given
     const code = connackReturnCodeFor(refusal.reasonCode)
     if (code !== undefined) conn.send({ type: 'connack', sessionPresent: false, reasonCode: code })
   }
-  conn.close(undefined, new ConnectRefused(refusal.reasonCode))
-}
-
-export class ConnectRefused extends Error {
-  readonly reasonCode: number
-  constructor (reasonCode: number) {
-    super(`connection refused with reason 0x${reasonCode.toString(16)}`)
-    this.reasonCode = reasonCode
-  }
+  conn.close(undefined, new ConnectionRefusedError(refusal.reasonCode, refusal.reasonString === undefined ? {} : { reasonString: refusal.reasonString }))
 }

@@ -3,7 +3,7 @@
  * enhanced), take over a connected session with the same id, open or resume the session, answer
  * CONNACK, then attach the session (which resends unfinished flows).
  */
-import { ProtocolViolationError } from '../../core/errors.js'
+import { ProtocolViolationError, SessionTakenOverError } from '../../core/errors.js'
 import type { ConnackProperties, ConnectPacket } from '../../protocol/packets.js'
 import { NEVER_EXPIRES } from '../client-session.js'
 import type { Connection } from '../connection.js'
@@ -94,7 +94,7 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
 
   // v5 [MQTT-3.1.4-3], v3.1.1 [MQTT-3.1.4-2]: the client already connected is taken over.
   const existing = registry.get(info.clientId)
-  existing?.connection?.close({ reasonCode: 0x8e, reasonString: 'session taken over' }, new SessionTakenOver())
+  existing?.connection?.close({ reasonCode: 0x8e, reasonString: 'session taken over' }, new SessionTakenOverError())
 
   // v5 3.1.2.11.2: Session Expiry Interval (absent = 0); 3.1.1: Clean Session 0 never expires.
   let expiry = v5 ? props?.sessionExpiryInterval ?? 0 : packet.clean ? 0 : NEVER_EXPIRES
@@ -165,5 +165,3 @@ function isRefusal (d: unknown): d is Refusal {
   return typeof d === 'object' && d !== null && 'reasonCode' in d
 }
 
-/** The old connection of a client whose id connected again. */
-export class SessionTakenOver extends Error { constructor () { super('session taken over by a new connection') } }
