@@ -11,6 +11,7 @@ import type { Done } from '../session/index.js'
 import type { BrokerContext } from './context.js'
 import { DurableAck } from './durable-ack.js'
 import { channels } from './events.js'
+import { forwardable } from './message-expiry.js'
 import type { ClientInfo } from './options.js'
 import type { Share } from './shared-groups.js'
 import type { Subscription } from './topic-tree.js'
@@ -45,7 +46,7 @@ export class Router {
       : stripConnectionProperties(message)
     const match = ctx.tree.match(message.topic, publisherId)
     for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished, undefined, durable)
-    for (const share of match.shares) this.#deliverShared(share, outbound, undefined, durable)
+    for (const share of match.shares) this.#deliverShared(share, outbound, now, undefined, durable)
     return durable?.settled()
   }
 
@@ -55,9 +56,13 @@ export class Router {
    * PUBACK (unacknowledged in flight, or still queued) goes to another member, as 4.8.2 says the
    * Server SHOULD. A QoS 2 copy never moves (v5 [MQTT-4.8.2-5]), nor does a copy the member
    * refused with a failure PUBACK (v5 [MQTT-4.8.2-6]: that settles with PublishRejectedError).
+   * A moved copy keeps counting its Message Expiry from `receivedAt` (v5 [MQTT-3.3.2-6]), and
+   * is dropped once expired (v5 [MQTT-3.3.2-5]).
    */
-  #deliverShared (share: Share<Subscription>, message: ApplicationMessage, previous: string | undefined, durable?: DurableAck): void {
+  #deliverShared (share: Share<Subscription>, original: ApplicationMessage, receivedAt: number, previous: string | undefined, durable?: DurableAck): void {
     const { registry, tree } = this.#ctx
+    const message = previous === undefined ? original : forwardable(original, receivedAt, this.#ctx.clock.now())
+    if (message === undefined) { this.#ctx.stats.publishDropped++; return }
     const member = tree.pickMember(share, m => m.clientId !== previous && registry.get(m.clientId)?.connection !== undefined) ??
       tree.pickMember(share, m => m.clientId !== previous)
     if (member === undefined) {
@@ -66,7 +71,7 @@ export class Router {
     }
     const ids = member.subscriptionIdentifier === undefined ? NO_IDS : [member.subscriptionIdentifier]
     const done: Done | undefined = message.qos > 0 && member.qos === 1
-      ? (error) => { if (error instanceof SessionClosedError) this.#deliverShared(share, message, member.clientId) }
+      ? (error) => { if (error instanceof SessionClosedError) this.#deliverShared(share, original, receivedAt, member.clientId) }
       : undefined
     this.#deliver(member.clientId, message, member.qos, ids, member.retainAsPublished === true, done, durable)
   }

@@ -3,6 +3,7 @@
  * granted QoS, what happens to a message whose member goes away, refused messages.
  */
 import test from 'ava'
+import { ManualClock } from '../../lib/core/clock.js'
 import { startBroker, type RawClient } from '../_harness/broker.js'
 import { closedWith, drain, publish, rawSubscribe, receive, subscribe, text } from '../_harness/flows.js'
 
@@ -191,5 +192,26 @@ test('v5 [MQTT-3.8.3-4] No Local on a shared subscription closes the connection 
     const c = await b.connected(5)
     c.write(rawSubscribe(5, 8, [['$share/g/x', 0x05]]))
     t.is(await closedWith(c), 0x82)
+  } finally { await b.close() }
+})
+
+test('v5 [MQTT-3.3.2-5] [MQTT-3.3.2-6] a shared message moved to another member keeps counting down its Message Expiry, and is dropped once expired', async t => {
+  const clock = new ManualClock(20_000_000)
+  const b = await startBroker({ clock, sysInterval: 0 })
+  try {
+    const a = await b.connected(5)
+    await subscribe(a, ['$share/rdx/rdx/#'], { qos: 1 })
+    const pub = await b.connected(5)
+    await publish(pub, 'rdx/long', 'l', { qos: 1, properties: { messageExpiryInterval: 60 } })
+    await publish(pub, 'rdx/short', 's', { qos: 1, properties: { messageExpiryInterval: 10 } })
+    await receive(a, 2)
+    const other = await b.connected(5)
+    await subscribe(other, ['$share/rdx/rdx/#'], { qos: 1 })
+    clock.advance(20_000)
+    a.destroy()
+    const [p] = await receive(other, 1)
+    t.is(p?.topic, 'rdx/long')
+    t.is(p?.properties?.messageExpiryInterval, 40, '60 s less the 20 s it has waited')
+    t.true(await other.quiet(300), 'the expired one is not moved')
   } finally { await b.close() }
 })
