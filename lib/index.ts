@@ -3,6 +3,16 @@ export * from './core/errors.js'
 export type { Clock } from './core/clock.js'
 export type * from './protocol/packets.js'
 export type { ApplicationMessage, FlowOutcome } from './qos/types.js'
+export { createBroker, createMemoryPair } from './broker/index.js'
+export type { Broker, BrokerEventMap, ListenerAddress } from './broker/index.js'
+export type {
+  AuthenticateRequest, BrokerHooks, BrokerLimits, BrokerOptions, ClientInfo, Decision, EnhancedAuthResult, EnhancedAuthStep,
+  ListenOptions, Logger, Refusal, TlsListenOptions, WebSocketListenOptions
+} from './broker/options.js'
+export { MemoryBackend } from './persistence/memory.js'
+export { openLmdbBackend, LmdbBackend, type LmdbOptions } from './persistence/lmdb.js'
+export type * from './persistence/contract-broker.js'
+export type { PersistenceBackend, SessionFlowStore, FlowStoreFactory, RestoredFlows } from './persistence/contract.js'
 export { connect } from './client/index.js'
 export { Client, Subscription } from './client/index.js'
 export type {
