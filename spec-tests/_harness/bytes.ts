@@ -80,3 +80,25 @@ export function firstBytes (bytes: Buffer): number[] {
   }
   return out
 }
+
+/** The sizes, in bytes, of the packets framed in `bytes` (a last incomplete one is left out). */
+export function packetSizes (bytes: Buffer): number[] {
+  const out: number[] = []
+  let i = 0
+  while (i < bytes.length) {
+    let len = 0
+    let mul = 1
+    let j = i + 1
+    for (;;) {
+      const b = bytes[j++]
+      if (b === undefined) return out
+      len += (b & 0x7f) * mul
+      mul *= 128
+      if ((b & 0x80) === 0) break
+    }
+    if (j + len > bytes.length) return out
+    out.push(j + len - i)
+    i = j + len
+  }
+  return out
+}
