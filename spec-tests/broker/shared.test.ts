@@ -215,3 +215,14 @@ test('v5 [MQTT-3.3.2-5] [MQTT-3.3.2-6] a shared message moved to another member 
     t.true(await other.quiet(300), 'the expired one is not moved')
   } finally { await b.close() }
 })
+
+test('v5 retained messages are not sent for a new shared subscription', async t => {
+  const b = await startBroker()
+  try {
+    const pub = await b.connected(5)
+    await publish(pub, 'shr/a', 'kept', { qos: 1, retain: true })
+    const m = await b.connected(5)
+    await subscribe(m, ['$share/g/shr/#'], { qos: 1 })
+    t.true(await m.quiet(250))
+  } finally { await b.close() }
+})

@@ -5,7 +5,7 @@
  */
 import test from 'ava'
 import { startBroker } from '../_harness/broker.js'
-import { closedWith, frame, publish, rawSubscribe, receive, str, subscribe, text, u16 } from '../_harness/flows.js'
+import { closedWith, frame, publish, publishPacket, rawSubscribe, receive, str, subscribe, text, u16 } from '../_harness/flows.js'
 
 const VERSIONS = [4, 5] as const
 
@@ -204,5 +204,32 @@ test('v3.1.1 [MQTT-3.8.3-4] v5 [MQTT-3.8.3-5] reserved bits in the subscription 
       await c.closed()
       t.false(c.queued.some(p => p.type === 'suback'), `v${v} options 0x${options.toString(16)}`)
     }
+  } finally { await b.close() }
+})
+
+test('v5 [MQTT-3.8.3-3] [MQTT-3.3.4-3] No Local applies per subscription: an overlapping subscription without it still delivers the own message, with only its identifier', async t => {
+  const b = await startBroker()
+  try {
+    const c = await b.connected(5)
+    await subscribe(c, [{ topicFilter: 'nlo/#', qos: 1, noLocal: true }], { properties: { subscriptionIdentifier: 1 } })
+    await subscribe(c, [{ topicFilter: 'nlo/a', qos: 1 }], { properties: { subscriptionIdentifier: 2 } })
+    c.send(publishPacket('nlo/a', 'mine', { qos: 0 }))
+    const [p] = await receive(c, 1)
+    t.deepEqual(p?.properties?.subscriptionIdentifiers, [2])
+    c.send(publishPacket('nlo/b', 'only no-local matches', { qos: 0 }))
+    t.true(await c.quiet(250))
+  } finally { await b.close() }
+})
+
+test('v5 a retained message sent on SUBSCRIBE carries the Subscription Identifier of that SUBSCRIBE', async t => {
+  const b = await startBroker()
+  try {
+    const pub = await b.connected(5)
+    await publish(pub, 'rsid/a', 'r', { qos: 1, retain: true })
+    const c = await b.connected(5)
+    await subscribe(c, [{ topicFilter: 'rsid/+', qos: 1 }], { properties: { subscriptionIdentifier: 42 } })
+    const [p] = await receive(c, 1)
+    t.true(p?.retain)
+    t.deepEqual(p?.properties?.subscriptionIdentifiers, [42])
   } finally { await b.close() }
 })
