@@ -8,14 +8,24 @@ export interface Clock {
 
 export interface TimerHandle { readonly id: unknown }
 
+/** Node.js timers hold at most 2^31 - 1 ms (24.8 days) and fire after 1 ms beyond it. */
+const MAX_TIMER_MS = 0x7fffffff
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout (fn, ms) {
-    const t = setTimeout(fn, ms)
-    t.unref?.()
-    return { id: t }
+    // Longer waits (a v5 Session Expiry Interval or Will Delay of weeks) are chained, so that
+    // they never fire early (v5 [MQTT-4.1.0-2]).
+    const handle: { id: NodeJS.Timeout | undefined } = { id: undefined }
+    const arm = (left: number): void => {
+      const t = left > MAX_TIMER_MS ? setTimeout(() => { arm(left - MAX_TIMER_MS) }, MAX_TIMER_MS) : setTimeout(fn, left)
+      t.unref?.()
+      handle.id = t
+    }
+    arm(ms)
+    return handle
   },
-  clearTimeout (handle) { clearTimeout(handle.id as NodeJS.Timeout) }
+  clearTimeout (handle) { clearTimeout(handle.id as NodeJS.Timeout | undefined) }
 }
 
 /** A manual clock for tests: time moves only when `advance` is called. */

@@ -232,3 +232,17 @@ test('v5 [MQTT-4.2.0-1] v3.1.1 and 5 over TCP: packets arrive whole and in order
     t.deepEqual(await payloads(t, sub, n), Array.from({ length: n }, (_, i) => String(i + 1)))
   }
 })
+
+test('v5 [MQTT-3.1.2-23] [MQTT-4.1.0-2] a Session Expiry Interval longer than the longest Node.js timer (24.8 days) keeps the session, on the real clock', async t => {
+  const b = await brokerFor(t, { sysInterval: 0 })
+  for (const expiry of [30 * 86_400, 0xfffffffe]) {
+    const id = uid('long')
+    const first = await connectAck(b, 5, persistent(5, id, expiry))
+    await subscribe(first.c, `long/${id}`, 1)
+    await first.c.disconnect()
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const again = await connectAck(b, 5, persistent(5, id, expiry))
+    t.true(again.present, `expiry ${expiry} s: the session is still there`)
+    await again.c.disconnect()
+  }
+})
