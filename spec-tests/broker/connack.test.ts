@@ -243,3 +243,28 @@ test('v3.1.1 [MQTT-3.2.2-1] v5 [MQTT-3.2.2-2] accepted with Clean Session/Start 
     t.false(ack.sessionPresent)
   }
 })
+
+test('v3.1.1 [MQTT-3.1.4-4] [MQTT-3.1.3-1] v5 [MQTT-3.1.4-5] [MQTT-3.1.3-1] a valid CONNECT with every payload field is accepted with code 0, each field read in its place (ClientId, Will, User Name, Password)', async t => {
+  const seen: Array<{ clientId: string, username: string | undefined, password: string | undefined }> = []
+  const b = await brokerFor(t, { hooks: { authenticate: r => { seen.push({ clientId: r.clientId, username: r.username, password: r.password?.toString() }); return true } } })
+  for (const v of LEVELS) {
+    const w = await b.connected(v, { username: 'watcher' })
+    w.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: `order/will/${v}`, qos: 0 }] })
+    await w.expect('suback')
+    seen.length = 0
+    const c = await b.client(v)
+    const ack = await c.connect({
+      clientId: `order-id-${v}`,
+      username: `order-user-${v}`,
+      password: Buffer.from(`order-pass-${v}`),
+      will: { topic: `order/will/${v}`, payload: Buffer.from(`order-will-${v}`), qos: 0, retain: false, ...(v === 5 ? { properties: { willDelayInterval: 0 } } : {}) },
+      ...(v === 5 ? { properties: { sessionExpiryInterval: 0, userProperties: [['a', 'b']] } } : {})
+    })
+    t.is(ack.reasonCode, 0)
+    t.deepEqual(seen, [{ clientId: `order-id-${v}`, username: `order-user-${v}`, password: `order-pass-${v}` }])
+    c.destroy()
+    const will = await w.expect('publish')
+    t.is(will.topic, `order/will/${v}`)
+    t.is(will.payload.toString(), `order-will-${v}`)
+  }
+})
