@@ -149,15 +149,16 @@ export class Client extends EventEmitter<ClientEventMap> {
     await new Promise<void>((resolve, reject) => {
       this.#unsettled++
       const done = (error: Error | undefined): void => {
-        // A clean start discarded the flow (the server kept no session): publish it again, as
-        // new, rather than lose it. Only a closed session (end()) gives up.
-        if (error instanceof SessionClosedError && !this.#session.closed && qos > 0) {
+        // The server kept no session, so the flow was discarded (v5 [MQTT-3.2.2-5]). QoS 1: sent
+        // again as a new message (at least once). QoS 2: the server may already have it, so
+        // sending it again could duplicate it; it rejects with SessionClosedError instead.
+        if (error instanceof SessionClosedError && !this.#session.closed && qos === 1) {
           queueMicrotask(() => { this.#session.publish(message, done) })
           return
         }
         this.#settled()
         if (error === undefined) resolve()
-        else reject(error instanceof SessionClosedError ? new ClientClosedError(`the client was ended before the publication completed (${error.message})`) : error)
+        else reject(error instanceof SessionClosedError && this.#session.closed ? new ClientClosedError(`the client was ended before the publication completed (${error.message})`) : error)
       }
       this.#session.publish(message, done)
     })

@@ -3,6 +3,11 @@
  * acknowledge-after-processing each pushed message comes with a promise that settles once the
  * consumer has moved past it (asked for the next one, or stopped iterating), which is what
  * holds back its PUBACK / PUBREC.
+ *
+ * Until the consumer starts iterating, the stream holds back nothing: messages are kept (at most
+ * PRE_ITERATION_BUFFER, oldest dropped first) so that those arriving with the SUBACK are not
+ * missed, but they are not tracked, so a subscription used only through 'message' listeners
+ * never delays an acknowledgement.
  */
 import type { ApplicationMessage } from '../qos/types.js'
 
@@ -11,8 +16,12 @@ interface Entry {
   readonly processed: (() => void) | undefined
 }
 
+/** Messages kept for a stream whose iteration has not started. */
+export const PRE_ITERATION_BUFFER = 1000
+
 export class MessageStream implements AsyncIterableIterator<ApplicationMessage> {
   #buffer: Entry[] = []
+  #iterating = false
   #waiting: ((result: IteratorResult<ApplicationMessage>) => void) | undefined
   #rejectWaiting: ((error: Error) => void) | undefined
   /** The message handed out last, until the consumer moves past it. */
@@ -27,6 +36,11 @@ export class MessageStream implements AsyncIterableIterator<ApplicationMessage> 
   /** Adds a message; with `track`, resolves once the consumer has moved past it (or the stream ended). */
   push (message: ApplicationMessage, track: boolean): Promise<void> | undefined {
     if (this.#done) return undefined
+    if (!this.#iterating) {
+      this.#buffer.push({ message, processed: undefined })
+      if (this.#buffer.length > PRE_ITERATION_BUFFER) this.#buffer.shift()
+      return undefined
+    }
     let promise: Promise<void> | undefined
     let processed: (() => void) | undefined
     if (track) promise = new Promise<void>(resolve => { processed = resolve })
@@ -57,6 +71,7 @@ export class MessageStream implements AsyncIterableIterator<ApplicationMessage> 
   }
 
   async next (): Promise<IteratorResult<ApplicationMessage>> {
+    this.#iterating = true
     this.#movedOn()
     const entry = this.#buffer.shift()
     if (entry !== undefined) {
@@ -78,7 +93,10 @@ export class MessageStream implements AsyncIterableIterator<ApplicationMessage> 
     return { value: undefined, done: true }
   }
 
-  [Symbol.asyncIterator] (): AsyncIterableIterator<ApplicationMessage> { return this }
+  [Symbol.asyncIterator] (): AsyncIterableIterator<ApplicationMessage> {
+    this.#iterating = true
+    return this
+  }
 
   #movedOn (): void {
     const current = this.#current
