@@ -1,0 +1,136 @@
+/** Command-line options of bench/run.ts, with the full and the --quick defaults. */
+import { resolve } from 'node:path'
+import { SCENARIOS, type BenchQoS, type MqttLevel, type ScenarioName } from './lib/types.js'
+
+/** 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs. */
+export type BrokerName = 'qosmos' | 'baseline' | 'aedes' | 'mosquitto'
+/** Every broker, in table order. */
+export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'baseline', 'aedes', 'mosquitto']
+const DEFAULT_BROKERS: readonly BrokerName[] = ['qosmos', 'aedes', 'mosquitto']
+
+export interface BenchOptions {
+  readonly quick: boolean
+  readonly brokers: readonly BrokerName[]
+  readonly scenarios: readonly ScenarioName[]
+  readonly qos: readonly BenchQoS[]
+  /** QoS levels of the latency run (a subset of `qos`). */
+  readonly latencyQos: readonly BenchQoS[]
+  readonly levels: readonly MqttLevel[]
+  readonly rounds: number
+  readonly durationMs: number
+  readonly warmupMs: number
+  readonly publishers: number
+  readonly subscribers: number
+  readonly window: number
+  readonly payloadBytes: number
+  readonly rate: number
+  readonly connections: number
+  readonly retained: number
+  readonly drainTimeoutMs: number
+  /** When set, the Node brokers run with `--cpu-prof` and write their profiles here. */
+  readonly profileDir?: string
+  /** The checkout whose lib/ the 'qosmos' broker runs (default: this one). */
+  readonly qosmosDir?: string
+  /** The checkout whose lib/ the 'baseline' broker runs. */
+  readonly baselineDir?: string
+  /** Run the Node brokers under tsx rather than compiled. */
+  readonly tsx: boolean
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick                 short runs, small counts, one round (about two minutes)
+  --brokers a,b,c         of qosmos,aedes,mosquitto,baseline (default: qosmos,aedes,mosquitto,
+                          plus baseline when --baseline is given)
+  --scenarios a,b         of ${SCENARIOS.join(',')} (default: all)
+  --qos 0,1,2             QoS levels of fan-in and fan-out (default: 0,1,2)
+  --protocol 3.1.1,5      MQTT versions (default: both)
+  --rounds N              interleaved rounds, medians reported (default: 3; quick: 1)
+  --duration S            seconds of publishing per throughput/latency run (default: 5; quick: 1.5)
+  --publishers N          fan-in publishers (default 4)
+  --subscribers N         fan-out subscribers (default 50)
+  --window N              unacknowledged messages per publisher (default 64)
+  --payload N             payload bytes, at least 16 (default 64)
+  --rate N                latency run messages per second (default 2000)
+  --connections N         idle connections (default 5000; quick: 500)
+  --retained N            retained messages (default 10000; quick: 1000)
+  --profile DIR           run the Node brokers with --cpu-prof, profiles written to DIR on exit
+                          (summarise with: npx tsx bench/lib/profile-top.ts DIR/qosmos/*.cpuprofile)
+  --baseline DIR          also run qosmos from another checkout DIR (DIR/bench/servers/qosmos.ts
+                          with DIR/lib) as broker 'baseline', interleaved: before/after runs
+  --qosmos-dir DIR        run the 'qosmos' broker from checkout DIR instead of this one
+  --tsx                   run the Node brokers under tsx (default: compiled with tsc into
+                          .tmp/bench-build first, as in production; tsx adds __name wrappers)`
+
+function list<T extends string | number> (value: string, allowed: readonly T[], parse: (item: string) => T | undefined, name: string): T[] {
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '')
+  const parsed = items.map((item) => {
+    const result = parse(item)
+    if (result === undefined || !allowed.includes(result)) throw new Error(`--${name}: unknown value '${item}' (allowed: ${allowed.join(', ')})`)
+    return result
+  })
+  if (parsed.length === 0) throw new Error(`--${name} needs at least one value`)
+  return parsed
+}
+
+function positive (value: string | undefined, name: string): number {
+  const number = Number(value)
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} needs a positive number, got '${value ?? ''}'`)
+  return number
+}
+
+function level (item: string): MqttLevel | undefined {
+  if (item === '3.1.1' || item === '4' || item === 'v4') return 4
+  if (item === '5' || item === '5.0' || item === 'v5') return 5
+  return undefined
+}
+
+export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
+  const values = new Map<string, string>()
+  let quick = false
+  let tsx = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--help' || arg === '-h') return 'help'
+    if (arg === '--quick') { quick = true; continue }
+    if (arg === '--tsx') { tsx = true; continue }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`)
+    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined]
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new Error(`--${key} needs a value`)
+    values.set(key, value)
+  }
+  const known = ['brokers', 'scenarios', 'qos', 'protocol', 'rounds', 'duration', 'publishers', 'subscribers', 'window', 'payload', 'rate', 'connections', 'retained', 'profile', 'baseline', 'qosmos-dir']
+  for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`)
+  const get = (key: string): string | undefined => values.get(key)
+  const number = (key: string, full: number, small: number): number => {
+    const value = get(key)
+    return value === undefined ? (quick ? small : full) : positive(value, key)
+  }
+  const brokersWanted = get('brokers')
+  if (brokersWanted?.split(',').includes('baseline') === true && get('baseline') === undefined) throw new Error('--brokers baseline needs --baseline DIR')
+  const qos = list<BenchQoS>(get('qos') ?? '0,1,2', [0, 1, 2], (item) => ({ 0: 0, 1: 1, 2: 2 } as Record<string, BenchQoS>)[item], 'qos')
+  const durationMs = number('duration', 5, 1.5) * 1000
+  return {
+    quick,
+    tsx,
+    brokers: list<BrokerName>(get('brokers') ?? [...DEFAULT_BROKERS, ...(get('baseline') === undefined ? [] : ['baseline'])].join(','), BROKER_NAMES, (item) => item as BrokerName, 'brokers'),
+    scenarios: list<ScenarioName>(get('scenarios') ?? SCENARIOS.join(','), SCENARIOS, (item) => item as ScenarioName, 'scenarios'),
+    qos,
+    latencyQos: quick && get('qos') === undefined ? [1] : qos.filter((q) => q < 2).length > 0 ? qos.filter((q) => q < 2) : qos,
+    levels: list<MqttLevel>(get('protocol') ?? '3.1.1,5', [4, 5], level, 'protocol'),
+    rounds: Math.round(number('rounds', 3, 1)),
+    durationMs,
+    warmupMs: Math.min(1000, durationMs / 4),
+    publishers: Math.round(number('publishers', 4, 4)),
+    subscribers: Math.round(number('subscribers', 50, 50)),
+    window: Math.min(65535, Math.round(number('window', 64, 64))),
+    payloadBytes: Math.max(16, Math.round(number('payload', 64, 64))),
+    rate: number('rate', 2000, 2000),
+    connections: Math.round(number('connections', 5000, 500)),
+    retained: Math.round(number('retained', 10_000, 1000)),
+    drainTimeoutMs: quick ? 5000 : 15_000,
+    ...(get('profile') === undefined ? {} : { profileDir: resolve(get('profile') as string) }),
+    ...(get('qosmos-dir') === undefined ? {} : { qosmosDir: resolve(get('qosmos-dir') as string) }),
+    ...(get('baseline') === undefined ? {} : { baselineDir: resolve(get('baseline') as string) })
+  }
+}
