@@ -193,11 +193,15 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   async close (): Promise<void> {
     if (this.#closed) return
     const root = this.#dbs.root
+    // Closed first: a late call (a session step still running) gets a StorageError instead of
+    // a read on the closing environment. lmdb resets a read transaction on a timer after the
+    // read; closing before that timer fired threw an uncaught exception (found by the chaos run).
+    this.#closed = true
     try {
       await root.flushed
+      await new Promise(resolve => setTimeout(resolve, 0))
       await root.close()
     } finally {
-      this.#closed = true
       this.#lock.release()
     }
   }
