@@ -20,3 +20,5 @@ export type {
   SubscribeOptions, UnsubscribeOptions, WillOptions
 } from './client/index.js'
 export type { ClientQueuedMessage, ClientStore } from './persistence/contract-client.js'
+export { memoryClientStore, clientStoreOf } from './persistence/client-memory.js'
+export { openLmdbClientStore, type LmdbClientStoreOptions } from './persistence/client-lmdb.js'

@@ -10,7 +10,8 @@ export interface ConnectState {
 }
 
 export function buildConnect (options: ClientOptions, state: ConnectState): ConnectPacket {
-  const clean = options.clean ?? true
+  // With a store the client means to resume what it stored: no clean start unless asked for.
+  const clean = options.clean ?? options.store === undefined
   const v5 = state.version === 5
   const properties: ConnectProperties = {
     ...options.properties,

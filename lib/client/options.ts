@@ -59,7 +59,7 @@ export interface ClientOptions {
   readonly protocolVersion?: ProtocolVersion | 'mqttv5' | 'mqttv311' | 'mqttv31'
   /** Default: a random `qosmos_` id. In v5 '' asks the server to assign one, which is then reused on reconnect. */
   readonly clientId?: string
-  /** Clean Start (v5) on the first connection / Clean Session (3.1.1) on every connection; default true. */
+  /** Clean Start (v5) on the first connection / Clean Session (3.1.1) on every connection; default true, false with a `store`. */
   readonly clean?: boolean
   /** Seconds; default 60; 0 turns keep alive off. A v5 Server Keep Alive replaces it. */
   readonly keepAlive?: number
@@ -100,7 +100,12 @@ export interface ClientOptions {
    * resolved and every matching subscription iterator has moved past it. Default 'on-receipt'.
    */
   readonly acknowledge?: 'on-receipt' | 'after-processing'
-  /** Where in-flight flows (and the offline queue) are kept; default in memory. */
+  /**
+   * Where in-flight flows both ways and the offline queue are kept (memoryClientStore,
+   * openLmdbClientStore); default in memory, lost with the process. Owned by the caller: `end()`
+   * does not close it. With a durable store and the same clientId a restarted process completes
+   * its in-flight publications and never delivers an inbound QoS 2 message twice.
+   */
   readonly store?: ClientStore
   /** Any duplex instead of dialing the URL; a function is called for each (re)connection. */
   readonly stream?: Duplex | (() => Duplex | Promise<Duplex>)

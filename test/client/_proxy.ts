@@ -56,7 +56,7 @@ class Framer {
   }
 }
 
-export async function cuttingProxy (t: ExecutionContext, brokerPort: number, cut: Cut | undefined): Promise<Proxy> {
+export async function cuttingProxy (t: ExecutionContext, brokerPort: number, cut: Cut | undefined, onCut?: () => void): Promise<Proxy> {
   const sockets = new Set<Socket>()
   const state = { connections: 0, cut: false, seen: { up: [] as string[], down: [] as string[] } }
   const server = createServer(client => {
@@ -76,6 +76,7 @@ export async function cuttingProxy (t: ExecutionContext, brokerPort: number, cut
           counts[direction]++
           if (index === 0 && cut !== undefined && !state.cut && cut.direction === direction && counts[direction] === cut.drop) {
             state.cut = true
+            onCut?.()
             kill()
             return
           }
