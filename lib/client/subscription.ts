@@ -21,7 +21,7 @@ export class Subscription implements AsyncIterable<ApplicationMessage> {
   get buffered (): number { return this.#entry.stream.buffered }
 
   /** One consumer: every call returns the same iterator. */
-  [Symbol.asyncIterator] (): AsyncIterableIterator<ApplicationMessage> { return this.#entry.stream }
+  [Symbol.asyncIterator] (): AsyncIterableIterator<ApplicationMessage> { return this.#entry.stream[Symbol.asyncIterator]() }
 
   /** Sends UNSUBSCRIBE for these filters and ends the iteration. */
   async unsubscribe (): Promise<void> {
