@@ -5,7 +5,7 @@
 import type { PublishPacket } from '../protocol/packets.js'
 import { toPacketId } from '../core/ids.js'
 import { messageOf } from './at-most-once.js'
-import { isFailureReason, type Action } from './types.js'
+import { isFailureReason, refusalCode, refusalProperties, type Action, type Refusal } from './types.js'
 
 /**
  * v3.1.1 [MQTT-4.3.2-2], v5 [MQTT-4.3.2-4]: PUBACK with the same id, sent only after the
@@ -13,10 +13,11 @@ import { isFailureReason, type Action } from './types.js'
  * store is), so the acknowledgement never promises what could still be lost. With `refuse`
  * (a reason code >= 0x80, v5 only) nothing is delivered and the PUBACK carries the refusal.
  */
-export function atLeastOnceReceive (packet: PublishPacket, refuse?: number): readonly Action[] {
+export function atLeastOnceReceive (packet: PublishPacket, refuse?: Refusal): readonly Action[] {
   const packetId = toPacketId(packet.packetId ?? 0)
-  if (refuse !== undefined && isFailureReason(refuse)) {
-    return [{ type: 'send', packet: { type: 'puback', packetId, reasonCode: refuse } }]
+  const code = refusalCode(refuse)
+  if (refuse !== undefined && code !== undefined && isFailureReason(code)) {
+    return [{ type: 'send', packet: { type: 'puback', packetId, reasonCode: code, ...refusalProperties(refuse) } }]
   }
   return [
     { type: 'deliver', message: messageOf(packet), packetId },

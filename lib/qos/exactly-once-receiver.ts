@@ -7,7 +7,7 @@ import { assertNever } from '../core/assert-never.js'
 import { toPacketId } from '../core/ids.js'
 import type { PubcompPacket, PubrecPacket } from '../protocol/packets.js'
 import { messageOf } from './at-most-once.js'
-import { REASON_PACKET_ID_NOT_FOUND, REASON_SUCCESS, isFailureReason, type AwaitingPubrel, type ReceiverEvent, type Transition } from './types.js'
+import { REASON_PACKET_ID_NOT_FOUND, REASON_SUCCESS, isFailureReason, refusalCode, refusalProperties, type AwaitingPubrel, type ReceiverEvent, type Transition } from './types.js'
 
 export function exactlyOnceReceiver (state: AwaitingPubrel | undefined, event: ReceiverEvent): Transition<AwaitingPubrel> {
   switch (event.type) {
@@ -18,9 +18,10 @@ export function exactlyOnceReceiver (state: AwaitingPubrel | undefined, event: R
         // the same message: answer PUBREC again and do not deliver it a second time.
         return { state, actions: [{ type: 'send', packet: pubrec(packetId, REASON_SUCCESS) }] }
       }
-      if (event.refuse !== undefined && isFailureReason(event.refuse)) {
+      const code = refusalCode(event.refuse)
+      if (event.refuse !== undefined && code !== undefined && isFailureReason(code)) {
         // v5 [MQTT-4.3.3-9]: after a refusing PUBREC no flow is kept; the id is free again.
-        return { state: undefined, actions: [{ type: 'send', packet: pubrec(packetId, event.refuse) }] }
+        return { state: undefined, actions: [{ type: 'send', packet: { ...pubrec(packetId, code), ...refusalProperties(event.refuse) } }] }
       }
       // v3.1.1 [MQTT-4.3.3-2], v5 [MQTT-4.3.3-8]: take ownership and answer PUBREC. The id is
       // stored first, so that no later duplicate is delivered twice, then the message is

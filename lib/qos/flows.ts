@@ -10,7 +10,7 @@ import { atLeastOnceSender } from './at-least-once-sender.js'
 import { atMostOnceReceive, atMostOnceSend } from './at-most-once.js'
 import { exactlyOnceReceiver } from './exactly-once-receiver.js'
 import { exactlyOnceSender } from './exactly-once-sender.js'
-import type { ApplicationMessage, InboundFlow, OutboundFlow, Transition } from './types.js'
+import type { ApplicationMessage, InboundFlow, OutboundFlow, Refusal, Transition } from './types.js'
 
 /** Starts a flow for a new message. QoS 0 needs no id and yields no state. */
 export function startPublish (message: ApplicationMessage, packetId: PacketId | undefined): Transition<OutboundFlow> {
@@ -47,7 +47,7 @@ export function onSessionResumed (flow: OutboundFlow): Transition<OutboundFlow> 
 }
 
 /** A PUBLISH from the peer; `refuse` is a reason code >= 0x80 chosen by the caller (v5). */
-export function onPublish (flow: InboundFlow | undefined, packet: PublishPacket, refuse?: number): Transition<InboundFlow> {
+export function onPublish (flow: InboundFlow | undefined, packet: PublishPacket, refuse?: Refusal): Transition<InboundFlow> {
   switch (packet.qos) {
     // A refused QoS 0 message has no acknowledgement to carry the code; it is simply not taken.
     case 0: return { state: flow, actions: refuse === undefined ? atMostOnceReceive(packet) : [] }

@@ -63,7 +63,7 @@ export type SenderEvent =
 
 export type ReceiverEvent =
   /** `refuse`: a reason code >= 0x80 the receiver answers with instead of taking the message. */
-  | { readonly type: 'publishReceived', readonly packet: PublishPacket, readonly refuse?: number }
+  | { readonly type: 'publishReceived', readonly packet: PublishPacket, readonly refuse?: Refusal }
   | { readonly type: 'pubrelReceived', readonly packet: PubrelPacket }
   | { readonly type: 'connectionLost' }
   | { readonly type: 'sessionResumed' }
@@ -92,6 +92,22 @@ export interface Transition<S> {
 /** Reason codes the machines use (v5 2.4). */
 export const REASON_SUCCESS = 0x00
 export const REASON_PACKET_ID_NOT_FOUND = 0x92
+
+/**
+ * A receiver's decision not to take a PUBLISH: a reason code >= 0x80, optionally with a Reason
+ * String for the acknowledgement (v5 3.4.2.2.2; the connection drops it when the peer asked for
+ * no problem information, v5 [MQTT-3.1.2-29]).
+ */
+export type Refusal = number | { readonly reasonCode: number, readonly reasonString?: string }
+
+export function refusalCode (refuse: Refusal | undefined): number | undefined {
+  return refuse === undefined || typeof refuse === 'number' ? refuse : refuse.reasonCode
+}
+
+/** The acknowledgement's properties for a refusal: its Reason String, if any. */
+export function refusalProperties (refuse: Refusal): { properties: { reasonString: string } } | Record<never, never> {
+  return typeof refuse === 'number' || refuse.reasonString === undefined ? {} : { properties: { reasonString: refuse.reasonString } }
+}
 
 /** v5 [MQTT-4.4.0-2]: a reason code of 0x80 or above ends the flow as refused. */
 export function isFailureReason (reasonCode: number | undefined): boolean {

@@ -26,7 +26,7 @@ import type { SessionFlowStore } from '../persistence/contract.js'
 import type { SessionQueueStore } from '../persistence/contract-broker.js'
 import type { PubackPacket, PubcompPacket, PublishAckPacket, PublishPacket, PubrecPacket } from '../protocol/packets.js'
 import { onPuback, onPubcomp, onPublish, onPubrec, onPubrel, onSessionResumed, startPublish } from '../qos/flows.js'
-import type { Action, ApplicationMessage, InboundFlow, OutboundFlow, Transition } from '../qos/types.js'
+import type { Action, ApplicationMessage, InboundFlow, OutboundFlow, Refusal, Transition } from '../qos/types.js'
 import { traceTransition } from './diagnostics.js'
 import { InboundWindow } from './inbound-window.js'
 import { PacketIdAllocator } from './packet-id-allocator.js'
@@ -189,7 +189,7 @@ export class Session {
    * >= 0x80) is the owner's decision not to take a PUBLISH, e.g. not authorized. Throws protocol
    * errors synchronously; the owner disconnects with their reason code.
    */
-  receive (packet: PublishPacket | PublishAckPacket, refuse?: number): void {
+  receive (packet: PublishPacket | PublishAckPacket, refuse?: Refusal): void {
     if (this.#closed) throw new SessionClosedError()
     if (this.#io === undefined) throw new InvalidArgumentError('receive() needs an attached connection')
     switch (packet.type) {
@@ -220,7 +220,7 @@ export class Session {
     return released
   }
 
-  #receivePublish (packet: PublishPacket, refuse: number | undefined): void {
+  #receivePublish (packet: PublishPacket, refuse: Refusal | undefined): void {
     if (packet.qos === 0) return this.#runInbound(onPublish(undefined, packet).actions)
     const packetId = packet.packetId
     if (!isPacketId(packetId)) throw new ProtocolViolationError('v5 [MQTT-2.2.1-3] v3.1.1 [MQTT-2.3.1-1]: a QoS 1/2 PUBLISH needs a packet identifier in 1..65535')

@@ -93,3 +93,22 @@ test('a throwing authorizePublish hook refuses nothing silently: the client is d
     await other.expect('pingresp')
   } finally { await b.close() }
 })
+
+test('v5 [MQTT-3.1.2-29] a refusing hook\'s Reason String goes in the PUBACK/PUBREC when the client asked for problem information, and not otherwise', async t => {
+  const b = await startBroker({ hooks: { authorizePublish: () => ({ reasonCode: 0x87, reasonString: 'read-only device' }) } })
+  try {
+    const asks = await b.connected(5)
+    asks.send({ type: 'publish', topic: 'x', payload: Buffer.from('x'), qos: 1, packetId: 1, retain: false, dup: false })
+    const ack = await asks.expect('puback')
+    t.is(ack.reasonCode, 0x87)
+    t.is(ack.properties?.reasonString, 'read-only device')
+    asks.send({ type: 'publish', topic: 'x', payload: Buffer.from('x'), qos: 2, packetId: 2, retain: false, dup: false })
+    const rec = await asks.expect('pubrec')
+    t.deepEqual([rec.reasonCode, rec.properties?.reasonString], [0x87, 'read-only device'])
+    const quiet = await b.connected(5, { properties: { requestProblemInformation: false } })
+    quiet.send({ type: 'publish', topic: 'x', payload: Buffer.from('x'), qos: 1, packetId: 1, retain: false, dup: false })
+    const bare = await quiet.expect('puback')
+    t.is(bare.reasonCode, 0x87)
+    t.is(bare.properties?.reasonString, undefined)
+  } finally { await b.close() }
+})

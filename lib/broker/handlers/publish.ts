@@ -5,12 +5,15 @@
  */
 import { ProtocolViolationError } from '../../core/errors.js'
 import type { PublishAckPacket, PublishPacket } from '../../protocol/packets.js'
+import type { Refusal } from '../../qos/types.js'
 import { messageOf } from '../../qos/at-most-once.js'
 import type { Connection } from '../connection.js'
 import type { ConnectionState } from '../connection-state.js'
 import type { BrokerContext } from '../context.js'
 
 type Connected = Extract<ConnectionState, { phase: 'Connected' }>
+
+const DOLLAR_TOPIC_REFUSAL: Refusal = { reasonCode: 0x87, reasonString: 'topics starting with $ are reserved for the server' }
 
 export function handlePublish (ctx: BrokerContext, conn: Connection, state: Connected, received: PublishPacket): void | Promise<void> {
   const { limits } = ctx
@@ -28,13 +31,13 @@ export function handlePublish (ctx: BrokerContext, conn: Connection, state: Conn
     return
   }
   // Topics starting with '$' are the server's (v5 4.7.2): clients may not publish to them.
-  if (packet.topic.startsWith('$')) return deliverOrRefuse(cs, packet, 0x87)
+  if (packet.topic.startsWith('$')) return deliverOrRefuse(cs, packet, DOLLAR_TOPIC_REFUSAL)
   const authorize = ctx.hooks.authorizePublish
   if (authorize === undefined) return deliverOrRefuse(cs, packet, undefined)
   const decision = authorize(cs.info, messageOf(packet))
   if (decision === true) return deliverOrRefuse(cs, packet, undefined)
-  if (!(decision instanceof Promise)) return deliverOrRefuse(cs, packet, decision.reasonCode)
-  return decision.then(d => { if (!conn.closed) deliverOrRefuse(cs, packet, d === true ? undefined : d.reasonCode) })
+  if (!(decision instanceof Promise)) return deliverOrRefuse(cs, packet, decision)
+  return decision.then(d => { if (!conn.closed) deliverOrRefuse(cs, packet, d === true ? undefined : d) })
 }
 
 /**
@@ -42,7 +45,7 @@ export function handlePublish (ctx: BrokerContext, conn: Connection, state: Conn
  * QoS 1/2 message is acknowledged with the reason code (v5) and not delivered (3.1.1 has no
  * negative acknowledgement, so the client sees a plain PUBACK/PUBREC, as with mosquitto).
  */
-function deliverOrRefuse (cs: Connected['cs'], packet: PublishPacket, refuse: number | undefined): void {
+function deliverOrRefuse (cs: Connected['cs'], packet: PublishPacket, refuse: Refusal | undefined): void {
   if (refuse !== undefined && packet.qos === 0) return
   cs.session.receive(packet, refuse)
 }
