@@ -46,7 +46,7 @@ export function resolveLimits (options: BrokerOptions): ResolvedLimits {
     maxSessionExpiryInterval: options.maxSessionExpiryInterval,
     maximumQoS: options.maximumQoS ?? 2,
     retainAvailable: options.retainAvailable ?? true,
-    maxInflight: 1024
+    maxInflight: options.maxInflight ?? 1024
   }
 }
 

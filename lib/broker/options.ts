@@ -99,6 +99,11 @@ export interface BrokerLimits {
   readonly maximumQoS?: QoS
   /** Whether retained messages are supported. Default true. */
   readonly retainAvailable?: boolean
+  /**
+   * Unacknowledged QoS 1/2 messages the broker sends a 3.1.1 client at a time (3.1.1 has no
+   * Receive Maximum; v5 clients state theirs, which is honoured instead). Default 1024.
+   */
+  readonly maxInflight?: number
 }
 
 export interface BrokerOptions extends BrokerLimits {

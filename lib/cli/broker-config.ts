@@ -43,6 +43,7 @@ export const BROKER_SPEC: CommandSpec = {
     { name: 'max-queued-messages', kind: 'integer', min: 0, max: 2 ** 31 - 1, description: 'messages queued per session (default 10000)' },
     { name: 'max-queued-bytes', kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, valueName: 'BYTES', description: 'bytes queued per session (default 64 MiB)' },
     { name: 'receive-maximum', kind: 'integer', min: 1, max: 65535, description: 'QoS 1/2 publications a client may have unacknowledged (default 1024)' },
+    { name: 'max-inflight', kind: 'integer', min: 1, max: 65535, description: 'QoS 1/2 messages sent to a 3.1.1 client before it acknowledges (default 1024; v5 clients state their own)' },
     { name: 'max-qos', kind: 'integer', min: 0, max: 2, valueName: 'QOS', description: 'maximum QoS granted and accepted (default 2)' },
     { name: 'no-retain', kind: 'boolean', description: 'do not support retained messages' },
     { name: 'sys-interval', kind: 'integer', min: 0, max: 86400, valueName: 'SECONDS', description: 'seconds between $SYS updates, 0 disables (default 10)' },
@@ -70,7 +71,8 @@ const LIMIT_SPECS: { readonly [K in keyof Required<BrokerLimits>]: LimitSpec } =
   queueQos0Offline: { kind: 'boolean' },
   maxSessionExpiryInterval: int(0, 4294967295),
   maximumQoS: int(0, 2),
-  retainAvailable: { kind: 'boolean' }
+  retainAvailable: { kind: 'boolean' },
+  maxInflight: int(1, 65535)
 }
 
 export interface TlsConfig {
@@ -182,7 +184,8 @@ export function resolveBrokerConfig (args: ParsedArgs, hostDefault: () => string
   const limits: Record<string, number | boolean> = { ...fileLimits }
   const limitFlags: ReadonlyArray<readonly [string, keyof BrokerLimits]> = [
     ['max-keepalive', 'maxKeepAlive'], ['max-packet-size', 'maxPacketSize'], ['max-queued-messages', 'maxQueuedMessages'],
-    ['max-queued-bytes', 'maxQueuedBytes'], ['receive-maximum', 'receiveMaximum'], ['max-qos', 'maximumQoS']
+    ['max-queued-bytes', 'maxQueuedBytes'], ['receive-maximum', 'receiveMaximum'], ['max-qos', 'maximumQoS'],
+    ['max-inflight', 'maxInflight']
   ]
   for (const [flag, key] of limitFlags) {
     const v = integerValue(merged, flag)

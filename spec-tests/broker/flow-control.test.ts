@@ -124,3 +124,29 @@ test('v5 ending a QoS 2 flow with PUBREL makes room under the broker\'s Receive 
     t.false(c.isClosed)
   } finally { await b.close() }
 })
+
+test('v3.1.1 [MQTT-4.6.0-6] with maxInflight 2, a 3.1.1 subscriber has at most two unacknowledged QoS 1 messages; the rest follow in order as it acknowledges', async t => {
+  const b = await startBroker({ maxInflight: 2 })
+  try {
+    const sub = await b.connected(4)
+    sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'w', qos: 1 }] })
+    await sub.expect('suback')
+    const pub = await b.connected(4)
+    for (let i = 0; i < 5; i++) {
+      pub.send({ type: 'publish', topic: 'w', payload: Buffer.from(`m${i}`), qos: 1, packetId: i + 1, retain: false, dup: false })
+      await pub.expect('puback')
+    }
+    const first = [await sub.expect('publish'), await sub.expect('publish')]
+    t.true(await sub.quiet(200), 'a third message waits for an acknowledgement')
+    const got = first.map(p => p.payload.toString())
+    let inflight = first
+    while (got.length < 5) {
+      const p = inflight.shift()
+      sub.send({ type: 'puback', packetId: p?.packetId ?? 0, reasonCode: 0 })
+      const next = await sub.expect('publish')
+      got.push(next.payload.toString())
+      inflight = [...inflight, next]
+    }
+    t.deepEqual(got, ['m0', 'm1', 'm2', 'm3', 'm4'])
+  } finally { await b.close() }
+})
