@@ -198,7 +198,7 @@ test('config file errors name the file and the key', async t => {
   const dir = await tempDir(t)
   const cases: Array<[string, string, string]> = [
     ['a.json', '{"prot": 1883}', "unknown key 'prot'"],
-    ['b.json', '{"limits": {"maxKeepalive": 5}}', "unknown key 'limits.maxKeepalive' (known: maxKeepAlive, receiveMaximum, maxPacketSize, topicAliasMaximum, maxQueuedMessages, maxQueuedBytes, queueQos0Offline, maxSessionExpiryInterval, maximumQoS, retainAvailable)"],
+    ['b.json', '{"limits": {"maxKeepalive": 5}}', "unknown key 'limits.maxKeepalive' (known: maxKeepAlive, receiveMaximum, maxPacketSize, topicAliasMaximum, maxQueuedMessages, maxQueuedBytes, queueQos0Offline, maxSessionExpiryInterval, maximumQoS, retainAvailable, maxInflight)"],
     ['c.json', '{"port": "1883"}', "'port' must be an integer from 0 to 65535"],
     ['d.yaml', 'port: 1.5\n', "'port' must be an integer from 0 to 65535"],
     ['e.yaml', 'requireCert: yes please\n', "'requireCert' must be true or false"],
