@@ -112,3 +112,18 @@ test('v5 [MQTT-3.1.2-29] a refusing hook\'s Reason String goes in the PUBACK/PUB
     t.is(bare.properties?.reasonString, undefined)
   } finally { await b.close() }
 })
+
+test('v5 [MQTT-3.2.2-7] an authenticate hook redirects a client: CONNACK 0x9C with the Server Reference, then the connection closes', async t => {
+  const b = await startBroker({
+    hooks: { authenticate: async (req) => await later(req.clientId === 'moved' ? { reasonCode: 0x9c, serverReference: 'mqtt://other.example:1883' } : true) }
+  })
+  try {
+    const c = await b.client(5)
+    const ack = await c.connect({ clientId: 'moved' })
+    t.is(ack.reasonCode, 0x9c)
+    t.is(ack.properties?.serverReference, 'mqtt://other.example:1883')
+    await c.closed()
+    const stays = await b.client(5)
+    t.is((await stays.connect({ clientId: 'stays' })).reasonCode, 0)
+  } finally { await b.close() }
+})
