@@ -159,7 +159,10 @@ export class PendingQueue {
         continue
       }
       if (entry.message.qos > 0 && !quotaAvailable) { i++; continue }
-      this.#takeAt(i)
+      // A QoS 1/2 message leaves the queue store together with the write of its flow (the
+      // session does both in one turn, see `Session`), so a crash between them neither loses
+      // it nor leaves it both queued and in flight.
+      this.#takeAt(i, entry.message.qos === 0)
       taken = remaining === undefined ? entry : { ...entry, message: withExpiry(entry.message, remaining) }
       break
     }
@@ -209,10 +212,10 @@ export class PendingQueue {
   }
 
   /** Removes the entry at index `i` (at the head, in O(1)); returns the index of the entry that followed it. */
-  #takeAt (i: number): number {
+  #takeAt (i: number, fromStore = true): number {
     const entry = this.#entries[i] as PendingEntry
     this.#bytes -= entry.bytes
-    this.#removedFromStore(entry)
+    if (fromStore) this.#removedFromStore(entry)
     if (i !== this.#head) {
       this.#entries.splice(i, 1)
       return i

@@ -65,6 +65,7 @@ export class Session {
     this.#queueQos0WhenOffline = options.queueQos0WhenOffline ?? false
     this.#steps = new SessionSteps({
       store: options.store,
+      queueStore: options.queueStore,
       onError,
       released: (packetId) => { this.#ids.release(packetId); this.#drainPending() },
       inboundQos1Settled: () => { this.#window.qos1Settled() },
@@ -284,7 +285,7 @@ export class Session {
   }
 
   /** Starts a QoS 1/2 flow: v5 [MQTT-4.9.0-2] uses one unit of send quota. */
-  #start (message: ApplicationMessage, done: Done | undefined, stored?: Done): void {
+  #start (message: ApplicationMessage, done: Done | undefined, stored?: Done, dequeuedSeq?: number): void {
     const packetId = this.#ids.allocate()
     const transition = startPublish(message, packetId)
     const flow = transition.state as OutboundFlow
@@ -292,9 +293,10 @@ export class Session {
     this.#quota.consume()
     if (done !== undefined) this.#steps.awaitOutcome(packetId, done)
     traceTransition(this, 'outbound', packetId, undefined, flow.state)
-    if (stored === undefined) return this.#run(transition.actions)
+    if (stored === undefined && dequeuedSeq === undefined) return this.#run(transition.actions)
     const job = this.#steps.job(transition.actions)
     job.stored = stored
+    job.dequeuedSeq = dequeuedSeq
     this.#runner.enqueue(job)
   }
 
@@ -313,7 +315,7 @@ export class Session {
         const entry = this.#queue.dequeue(this.#canStart())
         if (entry === undefined) break
         if (entry.message.qos === 0) this.#run(startPublish(entry.message, undefined).actions, entry.done)
-        else this.#start(entry.message, entry.done)
+        else this.#start(entry.message, entry.done, undefined, this.#queueStore === undefined ? undefined : entry.seq)
       }
     } finally {
       this.#draining = false

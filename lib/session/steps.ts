@@ -16,6 +16,7 @@
 import { InvalidArgumentError, NotConnectedError, PublishRejectedError, QosmosError, StorageError } from '../core/errors.js'
 import type { PacketId } from '../core/ids.js'
 import type { SessionFlowStore } from '../persistence/contract.js'
+import type { SessionQueueStore } from '../persistence/contract-broker.js'
 import type { Action, FlowOutcome, InboundFlow } from '../qos/types.js'
 import type { Done } from './pending-queue.js'
 import type { Job, JobHandler } from './runner.js'
@@ -45,10 +46,13 @@ export interface SessionJob extends Job<Step> {
   skippedSend: boolean
   /** A new outbound flow: told when its first `persist` is stored (or failed), see Session.publish. */
   stored?: Done | undefined
+  /** A new outbound flow started from the pending queue: its queue entry, removed in the same turn as the flow is written. */
+  dequeuedSeq?: number | undefined
 }
 
 export interface SessionStepsOptions {
   readonly store: SessionFlowStore | undefined
+  readonly queueStore?: SessionQueueStore | undefined
   readonly onError: (error: Error) => void
   /** An outbound flow's end is stored: free its id (the session then drains its queue). */
   readonly released: (packetId: PacketId) => void
@@ -120,7 +124,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     switch (step.type) {
       case 'persist': {
         if (store === undefined) return this.#stored(job, undefined)
-        const result = step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+        let result = step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+        if (job.dequeuedSeq !== undefined) result = this.#dequeued(job, result)
         if (job.stored === undefined) return result
         if (result === undefined || typeof result.then !== 'function') return this.#stored(job, undefined)
         return result.then(() => { this.#stored(job, undefined) })
@@ -166,6 +171,19 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     if (job.newInbound !== undefined && (step.type === 'persist' || step.type === 'deliver')) this.#options.undoInbound(job.newInbound)
     // The peer ended the flow but the store still holds it: keep the id reserved, report the outcome.
     if (step.type === 'forget' && step.direction === 'outbound') this.#ended(job, step.packetId, step.outcome, false)
+  }
+
+  /**
+   * The queue entry of a flow that starts now leaves the queue store in the same turn as the
+   * flow's first write, so a store that commits writes per turn (lmdb) records both at once.
+   */
+  #dequeued (job: SessionJob, flowWrite: Promise<void> | void): Promise<void> | void {
+    const seq = job.dequeuedSeq as number
+    job.dequeuedSeq = undefined
+    const removal = this.#options.queueStore?.queuedMessageRemoved(seq)
+    if (flowWrite === undefined) return removal
+    if (removal === undefined) return flowWrite
+    return Promise.all([flowWrite, removal]).then(() => undefined)
   }
 
   /** Tells a job's `stored` callback, once. */

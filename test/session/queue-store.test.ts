@@ -80,3 +80,33 @@ test('a failing queue store write reaches onError as a StorageError', async t =>
   t.true(errors[0] instanceof StorageError)
   t.is((errors[0]?.cause as Error).message, 'disk full')
 })
+
+test('a queued QoS 1/2 message leaves the queue store in the same turn as its flow is first written, never before', async t => {
+  const log: string[] = []
+  const backend = new MemoryBackend()
+  const flows = backend.flowStore('c')
+  const queue = backend.queueStore('c')
+  let release: () => void = () => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  const session = new Session({
+    store: {
+      ...flows,
+      outboundFlowChanged: (flow) => { log.push(`flow ${flow.packetId} ${flow.state}`); return held.then(() => flows.outboundFlowChanged(flow)) },
+      outboundFlowEnded: (id) => flows.outboundFlowEnded(id),
+      restoreFlows: () => flows.restoreFlows()
+    },
+    queueStore: {
+      messageQueued: (entry) => { log.push(`queued ${entry.seq}`); return queue.messageQueued(entry) },
+      queuedMessageRemoved: (seq) => { log.push(`removed ${seq}`); return queue.queuedMessageRemoved(seq) },
+      restoreQueue: () => queue.restoreQueue()
+    }
+  })
+  session.publish(msg(1, 2))
+  const conn = io()
+  session.attach(conn, { resumed: true })
+  t.deepEqual(log, ['queued 1', 'flow 1 AwaitingPubrec', 'removed 1'])
+  t.deepEqual(conn.sent, [], 'the PUBLISH waits for the flow write')
+  release()
+  await new Promise(resolve => setImmediate(resolve))
+  t.deepEqual(conn.sent.map(p => p.type), ['publish'])
+})
