@@ -31,8 +31,14 @@ export class Router {
     const now = ctx.clock.now()
     const durable = message.qos > 0 ? new DurableAck() : undefined
     ctx.stats.publishReceived++
-    if (message.retain && ctx.limits.retainAvailable && ctx.retained.update(message, now) !== 'unchanged') {
-      const stored = message.payload.length === 0 ? undefined : { message, receivedAt: now }
+    // Properties that belong to the publisher's connection do not travel on, nor are they
+    // retained: a Topic Alias kept with a retained message would reach later subscribers that
+    // never agreed to it (v5 [MQTT-3.3.2-7], [MQTT-3.3.2-11]).
+    const outbound = message.properties?.topicAlias === undefined && message.properties?.subscriptionIdentifiers === undefined
+      ? message
+      : stripConnectionProperties(message)
+    if (message.retain && ctx.limits.retainAvailable && ctx.retained.update(outbound, now) !== 'unchanged') {
+      const stored = message.payload.length === 0 ? undefined : { message: outbound, receivedAt: now }
       if (durable === undefined) ctx.persist(store => store.retainedChanged(message.topic, stored))
       else durable.wait(ctx.store.retainedChanged(message.topic, stored))
     }
@@ -40,10 +46,6 @@ export class Router {
     if (channels.publish.hasSubscribers) channels.publish.publish({ topic: message.topic, qos: message.qos, retain: message.retain, clientId: publisherId })
     const published = ctx.hooks.published
     if (published !== undefined) notify(ctx, () => published(message, publisher))
-    // Properties that belong to the publisher's connection do not travel on.
-    const outbound = message.properties?.topicAlias === undefined && message.properties?.subscriptionIdentifiers === undefined
-      ? message
-      : stripConnectionProperties(message)
     const match = ctx.tree.match(message.topic, publisherId)
     for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished, undefined, durable)
     for (const share of match.shares) this.#deliverShared(share, outbound, now, undefined, durable)

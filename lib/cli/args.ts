@@ -74,16 +74,23 @@ export function coerceFlagValue (command: Pick<CommandSpec, 'command'>, flag: Fl
 }
 
 const HELP: FlagSpec = { name: 'help', short: 'h', kind: 'boolean', description: 'show this help' }
+const HELP_LONG_ONLY: FlagSpec = { name: 'help', kind: 'boolean', description: 'show this help' }
+
+/** `--help`, and `-h` too unless the command uses -h itself (pub and sub: -h is the host, as in mosquitto_pub). */
+function helpFlag (spec: CommandSpec): FlagSpec {
+  return spec.flags.some(f => f.short === 'h') ? HELP_LONG_ONLY : HELP
+}
 
 export function parseArgs (spec: CommandSpec, argv: readonly string[]): ParsedArgs {
-  const flags = [...spec.flags, HELP]
+  const help = helpFlag(spec)
+  const flags = [...spec.flags, help]
   const byLong = new Map(flags.map(f => [f.name, f]))
   const byShort = new Map(flags.flatMap(f => f.short === undefined ? [] : [[f.short, f] as const]))
   const values = new Map<string, FlagValue>()
   const positionals: string[] = []
   const end = argv.indexOf('--')
   const options = end === -1 ? argv : argv.slice(0, end)
-  if (options.includes('--help') || options.includes('-h')) return { help: true, values, positionals }
+  if (options.includes('--help') || (help === HELP && options.includes('-h'))) return { help: true, values, positionals }
 
   const set = (flag: FlagSpec, value: string | number | boolean): void => {
     if (flag.kind === 'string' && flag.repeatable === true) {
@@ -119,7 +126,7 @@ export function parseArgs (spec: CommandSpec, argv: readonly string[]): ParsedAr
       if (inline === undefined || inline === 'true') set(flag, true)
       else if (inline === 'false') values.delete(flag.name)
       else throw usageError(spec, `option ${shown} takes no value, got '${inline}'`)
-      if (flag === HELP && values.has('help')) return { help: true, values: new Map(), positionals: [] }
+      if (flag === help && values.has('help')) return { help: true, values: new Map(), positionals: [] }
       continue
     }
 
@@ -145,7 +152,7 @@ export function parseArgs (spec: CommandSpec, argv: readonly string[]): ParsedAr
 
 /** The `--help` text of a command, generated from its spec. */
 export function formatUsage (spec: CommandSpec): string {
-  const rows = [...spec.flags, HELP].map(f => {
+  const rows = [...spec.flags, helpFlag(spec)].map(f => {
     const value = f.kind === 'boolean' ? '' : ` ${f.valueName ?? (f.kind === 'integer' ? 'N' : f.kind === 'enum' ? f.values.join('|') : 'VALUE')}`
     return [`${f.short === undefined ? '    ' : `-${f.short}, `}--${f.name}${value}`, f.description] as const
   })

@@ -6,12 +6,16 @@ import type { BrokerCommandDeps, CreateBroker } from './broker-command.js'
 import { BROKER_SPEC } from './broker-config.js'
 import { PASSWD_SPEC, runPasswdCommand } from './passwd-command.js'
 import type { PasswdDeps } from './passwd-command.js'
+import { PUB_SPEC, runPubCommand } from './pub-command.js'
+import { runSubCommand, SUB_SPEC, type SubDeps } from './sub-command.js'
 
 const USAGE = `usage: qosmos <command> [options]
 
 commands:
   broker    run an MQTT 3.1, 3.1.1 and 5.0 broker
   passwd    add, change or delete a user in a password file
+  pub       publish a message (as mosquitto_pub)
+  sub       subscribe and print messages (as mosquitto_sub)
   help      show this text, or 'qosmos help <command>'
 
 Run 'qosmos <command> --help' for the options of a command.`
@@ -22,6 +26,8 @@ export interface MainDeps {
   /** Overrides for the broker command (tests); createBroker defaults to lib/broker's. */
   readonly broker?: Partial<BrokerCommandDeps>
   readonly passwd?: PasswdDeps
+  /** For pub and sub (tests): stdin, raw output, and when `sub` should stop. */
+  readonly client?: Partial<Pick<SubDeps, 'stdin' | 'write' | 'stopped'>>
 }
 
 /**
@@ -61,6 +67,8 @@ export async function main (argv: readonly string[], deps: MainDeps = {}): Promi
         if (topic === undefined) out(USAGE)
         else if (topic === 'broker') out(formatUsage(BROKER_SPEC))
         else if (topic === 'passwd') out(formatUsage(PASSWD_SPEC))
+        else if (topic === 'pub') out(formatUsage(PUB_SPEC))
+        else if (topic === 'sub') out(formatUsage(SUB_SPEC))
         else { err(`qosmos help: unknown command '${topic}' (try 'qosmos help')`); return 2 }
         return 0
       }
@@ -72,6 +80,10 @@ export async function main (argv: readonly string[], deps: MainDeps = {}): Promi
       }
       case 'passwd':
         return await runPasswdCommand(rest, { out, ...deps.passwd })
+      case 'pub':
+        return await runPubCommand(rest, { out, err, ...deps.client })
+      case 'sub':
+        return await runSubCommand(rest, { out, err, stopped: deps.client?.stopped ?? interrupted(), ...deps.client })
       default:
         err(`qosmos: unknown command '${command}' (try 'qosmos help')`)
         return 2
@@ -81,6 +93,15 @@ export async function main (argv: readonly string[], deps: MainDeps = {}): Promi
     err(oneLine(e instanceof Error ? e.message.startsWith('qosmos') ? e.message : `qosmos ${command ?? ''}: ${e.message}` : `qosmos: ${String(e)}`))
     return 1
   }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (then the command ends cleanly, exit code 0). */
+async function interrupted (): Promise<void> {
+  await new Promise<void>(resolve => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
 }
 
 function oneLine (message: string): string {

@@ -35,8 +35,8 @@ test('help, no command and --help print the command list and give 0', async t =>
 
 test('an unknown command is one line on stderr and exit code 2', async t => {
   const { deps, out, err } = io()
-  t.is(await main(['pub', '-t', 'a'], deps), 2)
-  t.deepEqual(err, ["qosmos: unknown command 'pub' (try 'qosmos help')"])
+  t.is(await main(['publish', '-t', 'a'], deps), 2)
+  t.deepEqual(err, ["qosmos: unknown command 'publish' (try 'qosmos help')"])
   t.deepEqual(out, [])
 })
 

@@ -155,3 +155,20 @@ test('a client subscribed to its own topic gets its QoS 1 and 2 publications bac
   await within(c.publish('loop', 'two', { qos: 2 }), 3000, 'QoS 2 publish')
   t.deepEqual((await within(got)).map(m => m.payload.toString()), ['one', 'two'])
 })
+
+test('a retained message published with a topic alias reaches a later subscriber without that alias', async t => {
+  // Regression: the broker retained the publisher's Topic Alias with the message and sent it to
+  // later subscribers that allow no aliases (the client then had to disconnect with 0x94).
+  const h = await withBroker(t)
+  const pub = await h.client()
+  await pub.publish('kept/a', 'first', { qos: 1 })
+  await pub.publish('kept/a', 'retained', { qos: 1, retain: true }) // second use: alias only on the wire
+  const late = await h.client({ topicAliasMaximum: 0 })
+  const errors: Error[] = []
+  late.on('error', e => { errors.push(e) })
+  const s = await late.subscribe('kept/#', { qos: 1 })
+  const [m] = await within(take(s, 1))
+  t.deepEqual([m?.topic, m?.payload.toString(), m?.properties?.topicAlias], ['kept/a', 'retained', undefined])
+  t.true(late.connected)
+  t.deepEqual(errors, [])
+})
