@@ -1,4 +1,5 @@
-/** Reconnect delays: exponential backoff with jitter, capped. Pure; the random source is injected. */
+/** Reconnect delays: exponential backoff with jitter, capped; the clock and the random source are injected. */
+import type { Clock, TimerHandle } from '../core/clock.js'
 import { InvalidArgumentError } from '../core/errors.js'
 import type { ReconnectOptions } from './options.js'
 
@@ -33,4 +34,36 @@ export function backoffDelay (policy: BackoffPolicy, attempt: number, random: ()
 
 function stripUndefined (options: ReconnectOptions): Partial<BackoffPolicy> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<BackoffPolicy>
+}
+
+/** The retry timer of one client: counts failed attempts in a row, waits the backoff delay on the injected clock. */
+export class RetryTimer {
+  readonly #policy: BackoffPolicy
+  readonly #clock: Clock
+  readonly #random: () => number
+  #attempt = 0
+  #timer: TimerHandle | undefined
+
+  constructor (policy: BackoffPolicy, clock: Clock, random: () => number) {
+    this.#policy = policy
+    this.#clock = clock
+    this.#random = random
+  }
+
+  /** A connection was accepted: the next loss starts from the first delay again. */
+  reset (): void { this.#attempt = 0 }
+
+  /** Runs `attempt(n)` after the next delay; false (and nothing scheduled) once maxAttempts have failed. */
+  schedule (attempt: (n: number) => void): boolean {
+    this.#attempt++
+    if (this.#attempt > this.#policy.maxAttempts) return false
+    const n = this.#attempt
+    this.#timer = this.#clock.setTimeout(() => { this.#timer = undefined; attempt(n) }, backoffDelay(this.#policy, n, this.#random))
+    return true
+  }
+
+  cancel (): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
 }

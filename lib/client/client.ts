@@ -1,55 +1,36 @@
 /**
  * The MQTT client: one lib/session Session (the same in-flight tables, packet-id allocator,
  * Receive Maximum quota and pending queue the broker drives), carried by one network connection
- * after another. This file owns the lifecycle: connect, reconnect with backoff, resume, end.
- * Publishing, subscribing and delivery are in api.ts-style methods below; the wire rules are in
- * wire.ts.
+ * after another. This file owns the lifecycle (connect, reconnect with backoff, resume, end) and
+ * the public methods; delivery to the application is in delivery.ts, subscriptions in
+ * subscriptions.ts, the server's limits in server-limits.ts, the wire rules in wire.ts.
  */
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import type { Duplex } from 'node:stream'
-import { systemClock, type Clock, type TimerHandle } from '../core/clock.js'
+import { systemClock, type Clock } from '../core/clock.js'
 import {
-  ClientClosedError, ConnectionLostError, ConnectionRefusedError, InvalidArgumentError, PacketTooLargeError, ProtocolViolationError,
-  PublishRejectedError, ServerDisconnectError, SessionClosedError
+  ClientClosedError, ConnectionRefusedError, InvalidArgumentError, ProtocolViolationError, ServerDisconnectError, SessionClosedError
 } from '../core/errors.js'
 import type { ClientStore } from '../persistence/contract-client.js'
-import { validateTopicFilter, validateTopicName } from '../protocol/index.js'
-import type { ConnackPacket, DisconnectPacket, Packet, ProtocolVersion, PublishPacket, PublishProperties, SubackPacket, SubscriptionRequest, UnsubackPacket } from '../protocol/packets.js'
-import type { ApplicationMessage } from '../qos/types.js'
+import type { ConnackPacket, Packet, ProtocolVersion, SubackPacket, UnsubackPacket } from '../protocol/packets.js'
 import { Session } from '../session/session.js'
 import type { SessionStats } from '../session/types.js'
-import { dial, parseDialUrl, type DialTarget } from '../transport/dial.js'
-import { backoffDelay, backoffPolicy, type BackoffPolicy } from './backoff.js'
-import { buildConnect } from './connect-packet.js'
+import { backoffPolicy, RetryTimer } from './backoff.js'
+import { buildConnect, buildDisconnect } from './connect-packet.js'
+import { streamSource, type StreamSource } from './open-stream.js'
 import { handshake } from './handshake.js'
 import {
-  toProtocolVersion, toQos, type ClientOptions, type EndOptions, type PublishOptions, type SubscribeOptions, type UnsubscribeOptions
+  toProtocolVersion, type ClientOptions, type EndOptions, type PublishOptions, type SubscribeOptions, type UnsubscribeOptions
 } from './options.js'
+import { buildMessage, buildSubscriptions, filterList } from './requests.js'
 import { Subscription } from './subscription.js'
 import { Subscriptions } from './subscriptions.js'
 import type { Wire, WireHandlers } from './wire.js'
+import { deliverToApplication } from './delivery.js'
+import type { ClientEventMap } from './events.js'
+import { checkServerLimits, serverReferenceTarget } from './server-limits.js'
 
-export type Message = ApplicationMessage
-
-export interface ClientEventMap {
-  /** A connection was accepted (the first, and each reconnect). */
-  connect: [connack: ConnackPacket]
-  /** A reconnect attempt starts (1, 2, ...). */
-  reconnect: [attempt: number]
-  /** The client lost its connection and will try again. */
-  offline: []
-  /** A network connection closed; `error` says why unless it was ours. */
-  close: [error: Error | undefined]
-  /** The server sent DISCONNECT (v5). */
-  disconnect: [packet: DisconnectPacket]
-  /** Emitted only when someone listens: a failed attempt, a storage failure, a throwing handler. */
-  error: [error: Error]
-  /** A message arrived: MQTT.js's (topic, payload, packet) order. */
-  message: [topic: string, payload: Buffer, message: Message]
-  /** The client has ended for good. */
-  end: []
-}
+export type { ClientEventMap, Message } from './events.js'
 
 type State = 'connecting' | 'connected' | 'reconnecting' | 'ending' | 'closed'
 
@@ -63,16 +44,13 @@ export class Client extends EventEmitter<ClientEventMap> {
   readonly #random: () => number
   readonly #session: Session
   readonly #subs = new Subscriptions()
-  readonly #backoff: BackoffPolicy | undefined
-  readonly #open: () => Promise<Duplex>
-  #target: DialTarget | undefined
+  readonly #retry: RetryTimer | undefined
+  readonly #source: StreamSource
   #clientId: string
   #state: State = 'connecting'
   #wire: Wire | undefined
   #connack: ConnackPacket | undefined
   #first = true
-  #attempt = 0
-  #retryTimer: TimerHandle | undefined
   #unsettled = 0
   #drained: (() => void) | undefined
   #ended: Promise<void> | undefined
@@ -87,18 +65,8 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.#clientId = options.clientId ?? `qosmos_${randomBytes(6).toString('hex')}`
     // v3.1.1 [MQTT-3.1.3-7]: an empty client identifier needs Clean Session 1.
     if (this.#clientId === '' && this.#version !== 5 && options.clean === false) throw new InvalidArgumentError('an empty clientId needs clean: true before MQTT 5')
-    this.#backoff = options.reconnect === false ? undefined : backoffPolicy(options.reconnect === true ? {} : options.reconnect)
-    const stream = options.stream
-    if (stream !== undefined) {
-      this.#open = typeof stream === 'function' ? async () => await stream() : once(stream)
-    } else {
-      if (url === undefined) throw new InvalidArgumentError('connect() needs a URL or a `stream` option')
-      let target: ReturnType<typeof parseDialUrl>
-      try { target = parseDialUrl(url) } catch (error) { throw new InvalidArgumentError((error as Error).message) }
-      const { username: _u, password: _p, ...dialTarget } = target
-      this.#target = { ...dialTarget, ...(options.tls === undefined ? {} : { tls: options.tls }), ...(options.wsPath !== undefined && url.match(/^wss?:\/\/[^/]+\/?$/) !== null ? { path: options.wsPath } : {}) }
-      this.#open = async () => await dial(this.#target as DialTarget)
-    }
+    this.#retry = options.reconnect === false ? undefined : new RetryTimer(backoffPolicy(options.reconnect === true ? {} : options.reconnect), this.#clock, this.#random)
+    this.#source = streamSource(url, options)
     const store: ClientStore | undefined = options.store
     this.#session = new Session({
       ...(store === undefined ? {} : { store, queueStore: store }),
@@ -122,7 +90,15 @@ export class Client extends EventEmitter<ClientEventMap> {
   /** @internal: loads a durable store, then the first connection; rejects if it fails. */
   async start (): Promise<void> {
     if (this.#options.store !== undefined) await this.#session.restore()
-    await this.#connectOnce()
+    for (let redirects = 0; ; redirects++) {
+      try {
+        await this.#connectOnce()
+        return
+      } catch (error) {
+        const moved = error instanceof ConnectionRefusedError && redirects < 3 && this.#followReference(error.reasonCode ?? 0, error.serverReference)
+        if (!moved) throw error
+      }
+    }
   }
 
   /**
@@ -132,20 +108,9 @@ export class Client extends EventEmitter<ClientEventMap> {
    */
   async publish (topic: string, payload: Buffer | string | Uint8Array, options: PublishOptions = {}): Promise<void> {
     if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
-    const invalid = validateTopicName(topic, this.#version)
-    if (invalid !== undefined) throw invalid
-    const qos = toQos(options.qos)
-    const retain = options.retain ?? false
-    // v5 [MQTT-3.3.4-6]: no Subscription Identifier from a client; aliases are the wire's business.
-    const { subscriptionIdentifiers: _s, topicAlias: _a, ...properties } = (options.properties ?? {}) as PublishProperties
-    const message: ApplicationMessage = {
-      topic,
-      payload: typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
-      qos,
-      retain,
-      ...(options.properties === undefined || this.#version !== 5 ? {} : { properties })
-    }
-    this.#checkServerLimits(message)
+    const message = buildMessage(this.#version, topic, payload, options)
+    const qos = message.qos
+    if (this.#version === 5) checkServerLimits(this.#connack?.properties, message, this.#wire === undefined ? undefined : (p) => (this.#wire as Wire).sizeOf(p))
     await new Promise<void>((resolve, reject) => {
       this.#unsettled++
       const done = (error: Error | undefined): void => {
@@ -171,20 +136,8 @@ export class Client extends EventEmitter<ClientEventMap> {
    */
   async subscribe (filters: string | readonly string[], options: SubscribeOptions = {}): Promise<Subscription> {
     if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
-    const list = typeof filters === 'string' ? [filters] : [...filters]
-    if (list.length === 0) throw new InvalidArgumentError('subscribe() needs at least one topic filter') // v5 [MQTT-3.8.3-2]
-    for (const filter of list) {
-      const invalid = validateTopicFilter(filter, this.#version)
-      if (invalid !== undefined) throw invalid
-    }
-    const qos = toQos(options.qos)
-    const subscriptions: SubscriptionRequest[] = list.map(topicFilter => ({
-      topicFilter,
-      qos,
-      ...(options.noLocal === undefined ? {} : { noLocal: options.noLocal }),
-      ...(options.retainAsPublished === undefined ? {} : { retainAsPublished: options.retainAsPublished }),
-      ...(options.retainHandling === undefined ? {} : { retainHandling: options.retainHandling })
-    }))
+    const list = filterList(filters, 'subscribe')
+    const subscriptions = buildSubscriptions(this.#version, list, options)
     // The stream exists before the SUBSCRIBE leaves, so retained messages sent with the SUBACK are not missed.
     const entry = this.#subs.addStream(list)
     let ack: SubackPacket
@@ -205,8 +158,7 @@ export class Client extends EventEmitter<ClientEventMap> {
   /** Unsubscribes; resolves with the UNSUBACK reason codes (v5; empty for 3.1.1). */
   async unsubscribe (filters: string | readonly string[], options: UnsubscribeOptions = {}): Promise<readonly number[]> {
     if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
-    const topicFilters = typeof filters === 'string' ? [filters] : [...filters]
-    if (topicFilters.length === 0) throw new InvalidArgumentError('unsubscribe() needs at least one topic filter') // v5 [MQTT-3.10.3-2]
+    const topicFilters = filterList(filters, 'unsubscribe')
     const ack: UnsubackPacket = await this.#request(packetId => this.#subs.unsubscribe({
       type: 'unsubscribe', packetId, topicFilters, ...(options.properties === undefined || this.#version !== 5 ? {} : { properties: options.properties })
     }))
@@ -225,23 +177,15 @@ export class Client extends EventEmitter<ClientEventMap> {
 
   async #end (options: EndOptions): Promise<void> {
     const wasConnected = this.#state === 'connected'
-    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer)
+    this.#retry?.cancel()
     if (wasConnected && options.force !== true && this.#unsettled > 0) {
       await new Promise<void>(resolve => { this.#drained = resolve })
     }
     this.#state = 'ending'
     const wire = this.#wire
     if (wire !== undefined) {
-      const props = {
-        ...(options.reasonString === undefined ? {} : { reasonString: options.reasonString }),
-        ...(options.sessionExpiryInterval === undefined ? {} : { sessionExpiryInterval: options.sessionExpiryInterval }),
-        ...(options.userProperties === undefined ? {} : { userProperties: options.userProperties })
-      }
-      const disconnect: DisconnectPacket = this.#version === 5
-        ? { type: 'disconnect', reasonCode: options.reasonCode ?? 0, ...(Object.keys(props).length > 0 ? { properties: props } : {}) }
-        : { type: 'disconnect' }
       if (options.force === true) wire.destroy()
-      else wire.close(disconnect)
+      else wire.close(buildDisconnect(this.#version, options))
     }
     this.#finish()
   }
@@ -271,22 +215,6 @@ export class Client extends EventEmitter<ClientEventMap> {
     }
   }
 
-  /** v5: what the server said it takes (CONNACK), checked before a message is handed to the session. */
-  #checkServerLimits (message: ApplicationMessage): void {
-    const props = this.#connack?.properties
-    if (this.#version !== 5 || props === undefined) return
-    // v5 [MQTT-3.2.2-11]: no PUBLISH above the server's Maximum QoS.
-    if (props.maximumQoS !== undefined && message.qos > props.maximumQoS) throw new PublishRejectedError(0x9b, `the server's Maximum QoS is ${props.maximumQoS}`)
-    // v5 [MQTT-3.2.2-14]: no RETAIN 1 when Retain Available is 0.
-    if (message.retain && props.retainAvailable === false) throw new PublishRejectedError(0x9a, 'the server does not support retained messages')
-    // v5 [MQTT-3.2.2-15]: nothing larger than the server's Maximum Packet Size.
-    const limit = props.maximumPacketSize
-    if (limit !== undefined && this.#wire !== undefined) {
-      const size = this.#wire.sizeOf(toPacket(message))
-      if (size > limit) throw new PacketTooLargeError(size, limit)
-    }
-  }
-
   async #request<A> (send: (packetId: number) => Promise<A>): Promise<A> {
     const packetId = this.#session.allocatePacketId()
     const answer = send(packetId)
@@ -303,7 +231,7 @@ export class Client extends EventEmitter<ClientEventMap> {
       oversized: (_packet, error) => { this.#emitError(error) }
     }
     await handshake({
-      open: this.#open,
+      open: this.#source.open,
       connect,
       clock: this.#clock,
       connectTimeout: this.#options.connectTimeout ?? 30_000,
@@ -326,7 +254,7 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.#wire = wire
     this.#connack = connack
     this.#first = false
-    this.#attempt = 0
+    this.#retry?.reset()
     // v5 [MQTT-3.2.2-16]: the Assigned Client Identifier is ours from now on (and on every reconnect).
     if (props?.assignedClientIdentifier !== undefined) this.#clientId = props.assignedClientIdentifier
     if (props?.maximumPacketSize !== undefined) wire.peerMaxPacketSize = props.maximumPacketSize
@@ -334,26 +262,16 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.#state = 'connected'
     this.#session.attach({
       send: (packet) => { wire.send(packet) },
-      deliver: (message) => this.#deliver(message)
+      deliver: (message) => deliverToApplication(
+        message, this.#options.acknowledge === 'after-processing' && message.qos > 0, this.#subs,
+        this.rawListeners('message') as Array<(...args: ClientEventMap['message']) => unknown>, this, (error) => { this.#emitError(error) })
     }, {
       resumed: connack.sessionPresent,
       // v5 [MQTT-3.3.4-7] [MQTT-4.9.0-2]: no more unacknowledged QoS 1/2 PUBLISH than the server's Receive Maximum.
       peerReceiveMaximum: props?.receiveMaximum ?? 65535,
       receiveMaximum: this.#version === 5 ? this.#options.receiveMaximum ?? 65535 : 65535
     })
-    const resubscribe = !connack.sessionPresent && (this.#options.resubscribe ?? true)
-    if (!connack.sessionPresent && !resubscribe) this.#subs.forgetActive()
-    if (!connack.sessionPresent) this.#subs.reassign(() => this.#session.allocatePacketId())
-    for (const packet of this.#subs.pending) wire.send(packet)
-    if (resubscribe) {
-      for (const packet of this.#subs.resubscriptions()) {
-        const packetId = this.#session.allocatePacketId()
-        this.#subs.subscribe({ ...packet, packetId }).then(ack => {
-          if (ack.reasonCodes.some(c => c >= 0x80)) this.#emitError(new ProtocolViolationError(`resubscribing ${packet.subscriptions[0]?.topicFilter ?? ''} was refused`))
-        }, (error: Error) => { if (!(error instanceof ClientClosedError)) this.#emitError(error) })
-        wire.send({ ...packet, packetId })
-      }
-    }
+    this.#subs.connected(connack.sessionPresent, this.#options.resubscribe ?? true, () => this.#session.allocatePacketId(), (p) => { wire.send(p) }, (e) => { this.#emitError(e) })
     // v5 [MQTT-3.2.2-21]: the Server Keep Alive replaces ours.
     wire.startKeepAlive(props?.serverKeepAlive ?? this.#options.keepAlive ?? 60, this.#options.pingTimeout)
     this.emit('connect', connack)
@@ -404,27 +322,6 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.#wire?.send({ type: 'auth', reasonCode: 0x18, properties: { authenticationMethod: method, ...(data === undefined ? {} : { authenticationData: data }) } })
   }
 
-  /** Hands a message to 'message' listeners and matching subscription streams. */
-  #deliver (message: ApplicationMessage): void | Promise<void> {
-    const track = this.#options.acknowledge === 'after-processing' && message.qos > 0
-    const waits = this.#subs.route(message, track)
-    for (const listener of this.rawListeners('message') as Array<(...args: ClientEventMap['message']) => unknown>) {
-      let result: unknown
-      try {
-        result = listener.call(this, message.topic, message.payload, message)
-      } catch (error) {
-        // Acknowledging after processing: a throwing handler means no acknowledgement (the
-        // server sends the message again). Otherwise it is reported and the message is acknowledged.
-        if (track) throw error
-        this.#emitError(error instanceof Error ? error : new Error(String(error)))
-        continue
-      }
-      if (track && isThenable(result)) waits.push(Promise.resolve(result).then(() => {}))
-    }
-    if (waits.length === 0) return
-    return Promise.all(waits).then(() => {})
-  }
-
   /** A session step failed (storage, a delivery the application refused): this connection sends nothing more, so it is dropped. */
   #stepFailed (error: Error): void {
     this.#emitError(error)
@@ -437,22 +334,17 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.emit('close', error)
     if (this.#state === 'ending' || this.#state === 'closed') return
     if (this.#drained !== undefined) { const drained = this.#drained; this.#drained = undefined; drained() }
-    if (this.#backoff === undefined) { this.#finish(); return }
+    if (this.#retry === undefined) { this.#finish(); return }
     this.#state = 'reconnecting'
     this.emit('offline')
     this.#scheduleReconnect()
   }
 
   #scheduleReconnect (): void {
-    const policy = this.#backoff
-    if (policy === undefined || this.#state !== 'reconnecting') return
-    this.#attempt++
-    if (this.#attempt > policy.maxAttempts) { this.#finish(); return }
-    const delay = backoffDelay(policy, this.#attempt, this.#random)
-    this.#retryTimer = this.#clock.setTimeout(() => {
-      this.#retryTimer = undefined
+    if (this.#state !== 'reconnecting') return
+    const scheduled = this.#retry?.schedule(attempt => {
       if (this.#state !== 'reconnecting') return
-      this.emit('reconnect', this.#attempt)
+      this.emit('reconnect', attempt)
       this.#connectOnce().catch((error: Error) => {
         this.#emitError(error)
         if (error instanceof ConnectionRefusedError) {
@@ -461,42 +353,20 @@ export class Client extends EventEmitter<ClientEventMap> {
         }
         this.#scheduleReconnect()
       })
-    }, delay)
+    }) ?? false
+    if (!scheduled) this.#finish()
   }
 
-  /** v5 4.11: 0x9C Use another server / 0x9D Server moved, followed when asked to. */
-  #followReference (reasonCode: number, reference: string | undefined): void {
-    if (this.#options.followServerReference !== true || reference === undefined || this.#target === undefined) return
-    if (reasonCode !== 0x9c && reasonCode !== 0x9d) return
-    const first = reference.split(' ')[0] ?? ''
-    const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(first)
-    if (match === null) return
-    this.#target = { ...this.#target, host: match[1] as string, ...(match[2] === undefined ? {} : { port: Number(match[2]) }) }
+  /** v5 4.11: 0x9C Use another server / 0x9D Server moved, followed when asked to; true when the target changed. */
+  #followReference (reasonCode: number, reference: string | undefined): boolean {
+    const to = serverReferenceTarget(reasonCode, reference)
+    const target = this.#source.target
+    if (this.#options.followServerReference !== true || to === undefined || target === undefined) return false
+    this.#source.target = { ...target, ...to }
+    return true
   }
 
   #emitError (error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error)
-  }
-}
-
-function toPacket (message: ApplicationMessage): PublishPacket {
-  return {
-    type: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false,
-    ...(message.qos > 0 ? { packetId: 1 } : {}),
-    ...(message.properties === undefined ? {} : { properties: message.properties })
-  }
-}
-
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
-/** A single stream: the first connection gets it; a reconnect has nothing to open. */
-function once (stream: Duplex): () => Promise<Duplex> {
-  let used = false
-  return async () => {
-    if (used) throw new ConnectionLostError('the given stream is gone; pass `stream` as a function to reconnect')
-    used = true
-    return stream
   }
 }

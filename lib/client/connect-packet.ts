@@ -1,6 +1,6 @@
-/** Builds the CONNECT of each connection attempt from the client's options. */
-import type { ConnectPacket, ConnectProperties, ProtocolVersion, Will } from '../protocol/packets.js'
-import { toQos, type ClientOptions } from './options.js'
+/** Builds the CONNECT of each connection attempt, and the DISCONNECT of `end()`, from the client's options. */
+import type { ConnectPacket, ConnectProperties, DisconnectPacket, ProtocolVersion, Will } from '../protocol/packets.js'
+import { toQos, type ClientOptions, type EndOptions } from './options.js'
 
 export interface ConnectState {
   readonly version: ProtocolVersion
@@ -46,4 +46,15 @@ function buildWill (will: NonNullable<ClientOptions['will']>): Will {
     retain: will.retain ?? false,
     ...(will.properties === undefined ? {} : { properties: will.properties })
   }
+}
+
+/** The DISCONNECT `end()` sends: v5 with its reason code and properties, 3.1.1 bare. */
+export function buildDisconnect (version: ProtocolVersion, options: EndOptions): DisconnectPacket {
+  if (version !== 5) return { type: 'disconnect' }
+  const props = {
+    ...(options.reasonString === undefined ? {} : { reasonString: options.reasonString }),
+    ...(options.sessionExpiryInterval === undefined ? {} : { sessionExpiryInterval: options.sessionExpiryInterval }),
+    ...(options.userProperties === undefined ? {} : { userProperties: options.userProperties })
+  }
+  return { type: 'disconnect', reasonCode: options.reasonCode ?? 0, ...(Object.keys(props).length > 0 ? { properties: props } : {}) }
 }

@@ -67,6 +67,25 @@ export class Subscriptions {
     return true
   }
 
+  /**
+   * A new connection: waiting requests go out again (with new ids when the server kept no
+   * session, whose ids were discarded); without a session, the granted filters are subscribed
+   * again (`resubscribe`) or forgotten. A refused resubscription is reported.
+   */
+  connected (sessionPresent: boolean, resubscribe: boolean, allocate: () => number, send: (packet: SubscribePacket | UnsubscribePacket) => void, report: (error: Error) => void): void {
+    if (!sessionPresent) this.reassign(allocate)
+    for (const packet of this.pending) send(packet)
+    if (sessionPresent) return
+    if (!resubscribe) { this.forgetActive(); return }
+    for (const template of this.resubscriptions()) {
+      const packet = { ...template, packetId: allocate() }
+      this.subscribe(packet).then(ack => {
+        if (ack.reasonCodes.some(c => c >= 0x80)) report(new SubscribeRejectedError(ack.reasonCodes, `resubscribing ${template.subscriptions[0]?.topicFilter ?? ''}`))
+      }, (error: Error) => { if (!(error instanceof ClientClosedError)) report(error) })
+      send(packet)
+    }
+  }
+
   /** The subscriptions to send again when the server kept no session, one SUBSCRIBE each (without ids). */
   resubscriptions (): Array<Omit<SubscribePacket, 'packetId'>> {
     return [...this.#active.values()].map(({ request, properties }) => ({

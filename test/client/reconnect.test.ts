@@ -138,3 +138,31 @@ test('a reconnect refused for bad credentials (0x86) ends the client instead of 
   await within(ended)
   t.true(errors.some(e => e instanceof ConnectionRefusedError && e.reasonCode === 0x86))
 })
+
+test('followServerReference: CONNACK 0x9C and DISCONNECT 0x9D with a Server Reference send the client to that server', async t => {
+  const a = await fakeServer(t)
+  const b = await fakeServer(t)
+  const c = await fakeServer(t)
+  const pending = connect(a.url, { followServerReference: true, reconnect: { initialDelay: 5, jitter: 0 } })
+  const first = await a.accept()
+  await first.expect('connect')
+  first.send({ type: 'connack', sessionPresent: false, reasonCode: 0x9c, properties: { serverReference: `127.0.0.1:${b.port}` } })
+  const moved = await b.accept()
+  await moved.handshake()
+  const client = await pending
+  t.teardown(async () => { await client.end({ force: true }) })
+  t.true(client.connected)
+  moved.send({ type: 'disconnect', reasonCode: 0x9d, properties: { serverReference: `127.0.0.1:${c.port}` } })
+  const again = await c.accept()
+  t.is((await again.expect('connect')).type, 'connect')
+})
+
+test('without followServerReference a CONNACK 0x9C rejects connect() with the reference in the error', async t => {
+  const a = await fakeServer(t)
+  const pending = connect(a.url, { reconnect: false })
+  const first = await a.accept()
+  await first.expect('connect')
+  first.send({ type: 'connack', sessionPresent: false, reasonCode: 0x9c, properties: { serverReference: 'other:1883' } })
+  const error = await t.throwsAsync(pending, { instanceOf: ConnectionRefusedError })
+  t.deepEqual([error?.reasonCode, error?.serverReference], [0x9c, 'other:1883'])
+})
