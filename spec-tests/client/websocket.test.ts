@@ -9,7 +9,7 @@ test('v5 [MQTT-6.0.0-3] [MQTT-6.0.0-1] v3.1.1 [MQTT-6.0.0-3] over WebSocket the 
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: p => p.has('mqtt') ? 'mqtt' : false })
     await new Promise<void>(resolve => wss.once('listening', () => resolve()))
     const address = wss.address()
-    const port = typeof address === 'object' ? address.port : 0
+    const port = typeof address === 'object' && address !== null ? address.port : 0
     const offered: string[] = []
     const frames: boolean[] = []
     const packets: Packet[] = []
