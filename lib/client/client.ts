@@ -149,7 +149,7 @@ export class Client extends EventEmitter<ClientEventMap> {
       this.#subs.removeStream(entry)
       throw error
     }
-    return new Subscription(list, ack.reasonCodes, entry, {
+    return new Subscription(list, ack.reasonCodes, ack.properties, entry, {
       unsubscribe: async () => { await this.unsubscribe(list) },
       close: () => { this.#subs.removeStream(entry) }
     })

@@ -16,7 +16,7 @@ test('v5 [MQTT-4.4.0-1] [MQTT-4.6.0-1] [MQTT-3.3.1-1] [MQTT-4.3.2-2] [MQTT-4.3.3
     const client = await pending
     const results = ['a', 'b', 'c'].map(async (topic, i) => { await client.publish(topic, topic, { qos: i === 0 ? 1 : 2 }) })
     const sent = [await first.expect('publish'), await first.expect('publish'), await first.expect('publish')]
-    t.deepEqual(sent.map(p => [p.topic, p.dup]), [['a', false], ['b', false], ['c', false]])
+    t.deepEqual(sent.map(p => [p.topic, p.qos, p.dup]), [['a', 1, false], ['b', 2, false], ['c', 2, false]])
     const ids = sent.map(p => p.packetId as number)
     first.send({ type: 'pubrec', packetId: ids[1] as number, reasonCode: 0 })
     t.is((await first.expect('pubrel')).packetId, ids[1] as number)
