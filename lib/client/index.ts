@@ -18,3 +18,8 @@ export type {
   AuthChallenge, AuthHandler, ClientOptions, EndOptions, PublishOptions, QoSInput, ReconnectOptions, SubscribeOptions, UnsubscribeOptions, WillOptions
 } from './options.js'
 export { backoffDelay, backoffPolicy, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
+export {
+  ClientClosedError, ConnectionLostError, ConnectionRefusedError, ConnectTimeoutError, InvalidArgumentError, InvalidTopicFilterError,
+  InvalidTopicNameError, KeepAliveTimeoutError, MessageExpiredError, NotConnectedError, PacketTooLargeError, PublishRejectedError,
+  QosmosError, QueueFullError, ServerDisconnectError, SessionClosedError, StorageError, SubscribeRejectedError
+} from '../core/errors.js'
