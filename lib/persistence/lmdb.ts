@@ -126,6 +126,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   /** The next first-send order for outbound flows (above every stored one). */
   #order = 1
   #closed = false
+  #guarded = false
 
   constructor (dbs: Dbs, lock: DataDirLock) {
     this.#dbs = dbs
@@ -144,16 +145,35 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   /** @internal */
   nextOrder (): number { return this.#order++ }
 
+  /**
+   * @internal Awaits one write of a store. lmdb opens each event-turn batch with a commit
+   * promise of its own that nobody holds; when that commit fails (disk full) it would reject
+   * unobserved and end the process. So once per turn, after lmdb has opened the batch (its
+   * setImmediate runs before ours), the batch's promise gets a handler; the failure itself
+   * reaches every caller through the write's own promise, as a StorageError.
+   */
+  async track (write: Promise<unknown>): Promise<void> {
+    if (!this.#guarded) {
+      this.#guarded = true
+      const root = this.#dbs.root
+      setImmediate(() => {
+        this.#guarded = false
+        if (!this.#closed) root.committed.then(undefined, () => {})
+      })
+    }
+    await written(write)
+  }
+
   flowStore (clientId: string): SessionFlowStore { return new LmdbFlowStore(this, clientId) }
   queueStore (clientId: string): SessionQueueStore { return new LmdbQueueStore(this, clientId) }
 
   async sessionSaved (session: StoredSession): Promise<void> {
-    await written(this.db().sessions.put(session.clientId, session))
+    await this.track(this.db().sessions.put(session.clientId, session))
   }
 
   async sessionEnded (clientId: string): Promise<void> {
     const dbs = this.db()
-    await written(dbs.root.transaction(() => {
+    await this.track(dbs.root.transaction(() => {
       dbs.sessions.removeSync(clientId)
       for (const db of [dbs.subs, dbs.queue, dbs.outbound, dbs.inbound] as Array<Database<unknown, Key>>) {
         for (const key of db.getKeys({ start: [clientId], end: [clientId, HIGH] })) db.removeSync(key)
@@ -162,16 +182,16 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   }
 
   async subscriptionAdded (clientId: string, subscription: StoredSubscription): Promise<void> {
-    await written(this.db().subs.put([clientId, subscription.topicFilter], subscription))
+    await this.track(this.db().subs.put([clientId, subscription.topicFilter], subscription))
   }
 
   async subscriptionRemoved (clientId: string, topicFilter: string): Promise<void> {
-    await written(this.db().subs.remove([clientId, topicFilter]))
+    await this.track(this.db().subs.remove([clientId, topicFilter]))
   }
 
   async retainedChanged (topic: string, retained: StoredRetained | undefined): Promise<void> {
     const db = this.db().retained
-    await written(retained === undefined ? db.remove(topic) : db.put(topic, retained))
+    await this.track(retained === undefined ? db.remove(topic) : db.put(topic, retained))
   }
 
   async restoreSessions (): Promise<readonly RestoredSession[]> {
@@ -186,8 +206,12 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
     return [...this.db().retained.getRange()].map(e => e.value)
   }
 
+  /**
+   * Every write issued before is durable (or has failed) once this resolves: a marker write
+   * commits after them, in order. (lmdb's own `flushed` never settles after a failed commit.)
+   */
   async flush (): Promise<void> {
-    await written(this.db().root.flushed)
+    await this.track(this.db().meta.put('flushed', String(Date.now())))
   }
 
   async close (): Promise<void> {
@@ -198,7 +222,9 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
     // read; closing before that timer fired threw an uncaught exception (found by the chaos run).
     this.#closed = true
     try {
-      await root.flushed
+      // Everything written before is committed (or failed) once this marker is; lmdb's own
+      // `flushed` never settles after a failed commit (disk full), which would hang the close.
+      await written(this.#dbs.meta.put('flushed', String(Date.now()))).catch(() => {})
       await new Promise(resolve => setTimeout(resolve, 0))
       await root.close()
     } finally {
@@ -221,19 +247,19 @@ class LmdbFlowStore implements SessionFlowStore {
     const key = [this.#clientId, flow.packetId]
     // Calls for one session never overlap, so the previous change of this id is committed.
     const order = db.get(key)?.order ?? this.#backend.nextOrder()
-    await written(db.put(key, { order, flow }))
+    await this.#backend.track(db.put(key, { order, flow }))
   }
 
   async outboundFlowEnded (packetId: PacketId): Promise<void> {
-    await written(this.#backend.db().outbound.remove([this.#clientId, packetId]))
+    await this.#backend.track(this.#backend.db().outbound.remove([this.#clientId, packetId]))
   }
 
   async inboundFlowStarted (flow: InboundFlow): Promise<void> {
-    await written(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
+    await this.#backend.track(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
   }
 
   async inboundFlowEnded (packetId: PacketId): Promise<void> {
-    await written(this.#backend.db().inbound.remove([this.#clientId, packetId]))
+    await this.#backend.track(this.#backend.db().inbound.remove([this.#clientId, packetId]))
   }
 
   async restoreFlows (): Promise<RestoredFlows> {
@@ -247,7 +273,7 @@ class LmdbFlowStore implements SessionFlowStore {
   async discardFlows (): Promise<void> {
     const dbs = this.#backend.db()
     const range = { start: [this.#clientId], end: [this.#clientId, HIGH] }
-    await written(dbs.root.transaction(() => {
+    await this.#backend.track(dbs.root.transaction(() => {
       for (const key of dbs.outbound.getKeys(range)) dbs.outbound.removeSync(key)
       for (const key of dbs.inbound.getKeys(range)) dbs.inbound.removeSync(key)
     }))
@@ -264,11 +290,11 @@ class LmdbQueueStore implements SessionQueueStore {
   }
 
   async messageQueued (entry: QueuedMessage): Promise<void> {
-    await written(this.#backend.db().queue.put([this.#clientId, entry.seq], entry))
+    await this.#backend.track(this.#backend.db().queue.put([this.#clientId, entry.seq], entry))
   }
 
   async queuedMessageRemoved (seq: number): Promise<void> {
-    await written(this.#backend.db().queue.remove([this.#clientId, seq]))
+    await this.#backend.track(this.#backend.db().queue.remove([this.#clientId, seq]))
   }
 
   async restoreQueue (): Promise<readonly QueuedMessage[]> {
@@ -283,6 +309,13 @@ async function written<T> (write: Promise<T>): Promise<void> {
     await write
   } catch (cause) {
     if (cause instanceof StorageError) throw cause
-    throw new StorageError(`a store write failed: ${(cause as Error).message}`, { cause })
+    // lmdb attaches the underlying I/O error (disk full: EIO/ENOSPC) as a rejected promise; it
+    // is reported through our error, so it must not surface as an unhandled rejection.
+    const commitError = (cause as { commitError?: unknown } | undefined)?.commitError
+    let detail = (cause as Error).message
+    if (commitError instanceof Promise) {
+      detail = await commitError.then(() => detail, (io: unknown) => `${detail}: ${(io as Error).message}`)
+    }
+    throw new StorageError(`a store write failed: ${detail}`, { cause })
   }
 }
