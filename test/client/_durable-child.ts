@@ -1,8 +1,8 @@
 /**
  * A client process for the restart tests, killed with SIGKILL by the test at a chosen step and
  * started again on the same store. Environment: URL, STORE (directory), CLIENT_ID, MODE
- * (publish | resume | subscribe), QOS, LOG (file the "application" appends each message to).
- * Prints one line per milestone on stdout: 'connected', 'subscribed', 'published', 'drained'.
+ * (publish | publish-offline | resume | subscribe | subscribe-resume), QOS, LOG (file the "application" appends each message to).
+ * Prints one line per milestone on stdout: 'connected', 'subscribed', 'published', 'queued', 'drained'.
  */
 import { appendFileSync } from 'node:fs'
 import { connect } from '../../lib/client/index.js'
@@ -32,6 +32,13 @@ if (mode === 'subscribe-resume') {
 } else if (mode === 'publish') {
   await client.publish('dur/pub', 'the message', { qos: Number(env('QOS')) as 1 | 2 })
   console.log('published')
+} else if (mode === 'publish-offline') {
+  // Queued while offline: the message is in the store's offline queue, not yet in flight.
+  client.once('offline', () => {
+    client.publish('dur/pub', 'queued message', { qos: 1 }).catch(() => {})
+    const check = (): void => { if (client.stats.queued > 0) console.log('queued'); else setTimeout(check, 5) }
+    check()
+  })
 } else if (mode === 'resume') {
   const check = (): void => {
     const stats = client.stats

@@ -15,7 +15,7 @@ import { take, withBroker, within } from './_helpers.js'
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '_durable-child.ts')
 
-interface Child { readonly process: ChildProcess, readonly lines: string[], waitFor: (line: string) => Promise<void> }
+interface Child { readonly process: ChildProcess, readonly lines: string[], readonly exited: Promise<number | null>, readonly stderr: () => string, waitFor: (line: string) => Promise<void> }
 
 function start (t: ExecutionContext, env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -28,9 +28,12 @@ function start (t: ExecutionContext, env: Record<string, string>): Child {
     lines.push(...d.toString().split('\n').filter(l => l !== ''))
     for (const w of waiters.splice(0)) w()
   })
+  const exited = new Promise<number | null>(resolve => { child.once('exit', code => resolve(code)) })
   return {
     process: child,
     lines,
+    exited,
+    stderr: () => stderr,
     waitFor: async (line) => {
       await within(new Promise<void>((resolve, reject) => {
         const check = (): void => { if (lines.includes(line)) resolve(); else waiters.push(check) }
@@ -62,7 +65,7 @@ async function killedAt (t: ExecutionContext, cut: Cut, mode: 'publish' | 'subsc
     await first.waitFor('subscribed')
     await watcher.publish('dur/sub', 'the message', { qos: 2 })
   }
-  await within(new Promise<void>(resolve => { first.process.once('exit', () => resolve()) }), 15000, 'the kill')
+  await within(first.exited, 15000, 'the kill')
   t.true(proxy.cut)
   const second = start(t, { ...env, MODE: mode === 'publish' ? 'resume' : 'subscribe-resume' })
   await second.waitFor('connected')
@@ -92,3 +95,26 @@ for (const cut of [{ direction: 'up', drop: 3 }, { direction: 'down', drop: 4 }]
     t.deepEqual(r.log, ['the message', 'marker'])
   })
 }
+
+test('durable store: a message queued while offline survives a killed process and is sent after restart', async t => {
+  const { fakeServer } = await import('../../spec-tests/client/_fake-server.js')
+  const h = await withBroker(t)
+  const watcher = await h.client()
+  const sub = await watcher.subscribe('dur/pub', { qos: 1 })
+  const got = take(sub, 1)
+  const s = await fakeServer(t)
+  const dir = tempDir(t)
+  const env = { STORE: join(dir, 'store'), CLIENT_ID: 'durable-offline', QOS: '1', LOG: join(dir, 'app.log') }
+  const first = start(t, { ...env, URL: s.url, MODE: 'publish-offline' })
+  const peer = await s.accept()
+  await peer.handshake()
+  await first.waitFor('connected')
+  peer.destroy() // offline from now on: later attempts get no CONNACK
+  await first.waitFor('queued')
+  await new Promise(resolve => setTimeout(resolve, 200)) // lets the queue write commit before the kill
+  first.process.kill('SIGKILL')
+  await within(first.exited, 15000, 'the kill')
+  const second = start(t, { ...env, URL: h.url, MODE: 'resume' })
+  await second.waitFor('drained')
+  t.deepEqual((await within(got)).map(m => m.payload.toString()), ['queued message'])
+})
