@@ -1,7 +1,7 @@
 import test from 'ava'
 import { withBroker, take, within } from './_helpers.js'
 
-for (const version of [5, 4] as const) {
+for (const version of [5, 4, 3] as const) {
   test(`v${version}: publish at QoS 0, 1 and 2 reaches a subscriber's iterator and 'message' listener`, async t => {
     const h = await withBroker(t)
     const sub = await h.client({ protocolVersion: version })
