@@ -51,6 +51,8 @@ export class Client extends EventEmitter<ClientEventMap> {
   #wire: Wire | undefined
   #connack: ConnackPacket | undefined
   #first = true
+  /** Packets that came with the first CONNACK, before connect() resolved: handled a turn later. */
+  #held: Packet[] | undefined
   #unsettled = 0
   #drained: (() => void) | undefined
   #ended: Promise<void> | undefined
@@ -93,6 +95,10 @@ export class Client extends EventEmitter<ClientEventMap> {
     for (let redirects = 0; ; redirects++) {
       try {
         await this.#connectOnce()
+        // Queued messages of a resumed session often share the CONNACK's chunk: they wait until the
+        // caller of connect() has had its turn to add 'message' listeners, else they would be
+        // acknowledged and lost.
+        setImmediate(() => { this.#releaseHeld() })
         return
       } catch (error) {
         const moved = error instanceof ConnectionRefusedError && redirects < 3 && this.#followReference(error.reasonCode ?? 0, error.serverReference)
@@ -253,6 +259,7 @@ export class Client extends EventEmitter<ClientEventMap> {
     const props = connack.properties
     this.#wire = wire
     this.#connack = connack
+    if (this.#first) this.#held = []
     this.#first = false
     this.#retry?.reset()
     // v5 [MQTT-3.2.2-16]: the Assigned Client Identifier is ours from now on (and on every reconnect).
@@ -277,7 +284,14 @@ export class Client extends EventEmitter<ClientEventMap> {
     this.emit('connect', connack)
   }
 
+  #releaseHeld (): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const packet of held) this.#onPacket(packet)
+  }
+
   #onPacket (packet: Packet): void {
+    if (this.#held !== undefined) { this.#held.push(packet); return }
     const wire = this.#wire
     if (wire === undefined) return
     try {
@@ -330,6 +344,7 @@ export class Client extends EventEmitter<ClientEventMap> {
 
   #onClosed (error: Error | undefined): void {
     this.#wire = undefined
+    this.#held = undefined // the connection they came on is gone: the server sends them again
     this.#session.detach()
     this.emit('close', error)
     if (this.#state === 'ending' || this.#state === 'closed') return
