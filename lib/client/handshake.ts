@@ -45,6 +45,15 @@ export async function handshake (options: HandshakeOptions): Promise<Handshake> 
       reject(error)
     }
     const timer = options.clock.setTimeout(() => { fail(new ConnectTimeoutError(options.connectTimeout)) }, options.connectTimeout)
+    // A 3.1.1-only server answers our v5 CONNECT with a 3.1.1 CONNACK (v3.1.1 [MQTT-3.1.2-2]: return
+    // code 0x01 and close). It has no Property Length, so the v5 decoder would call it malformed;
+    // read before the decoder sees it, it is the refusal it means (0x01 -> 0x84 Unsupported Protocol Version).
+    if (version === 5) {
+      stream.once('data', (chunk: Buffer) => {
+        const returnCode = chunk.length >= 4 && chunk[0] === 0x20 && chunk[1] === 0x02 ? chunk[3] ?? 0 : 0
+        if (returnCode >= 1 && returnCode <= 5) fail(new ConnectionRefusedError(RETURN_CODE_REASON[returnCode] ?? 0x80, { returnCode }))
+      })
+    }
     const during: WireHandlers = {
       packet: (packet) => {
         if (settled) { options.handlers.packet(packet); return }
