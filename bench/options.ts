@@ -2,10 +2,13 @@
 import { resolve } from 'node:path'
 import { SCENARIOS, type BenchQoS, type MqttLevel, type ScenarioName } from './lib/types.js'
 
-/** 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs. */
-export type BrokerName = 'qosmos' | 'baseline' | 'aedes' | 'mosquitto'
+/**
+ * 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs;
+ * 'qosmos-lmdb' is qosmos on the durable lmdb store (acknowledging after durable writes).
+ */
+export type BrokerName = 'qosmos' | 'qosmos-lmdb' | 'baseline' | 'aedes' | 'mosquitto'
 /** Every broker, in table order. */
-export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'baseline', 'aedes', 'mosquitto']
+export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'qosmos-lmdb', 'baseline', 'aedes', 'mosquitto']
 const DEFAULT_BROKERS: readonly BrokerName[] = ['qosmos', 'aedes', 'mosquitto']
 
 export interface BenchOptions {
@@ -35,12 +38,15 @@ export interface BenchOptions {
   readonly baselineDir?: string
   /** Run the Node brokers under tsx rather than compiled. */
   readonly tsx: boolean
+  /** Clients ask for sessions that outlive the connection (see ScenarioSpec). */
+  readonly persistentSessions: boolean
 }
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick                 short runs, small counts, one round (about two minutes)
-  --brokers a,b,c         of qosmos,aedes,mosquitto,baseline (default: qosmos,aedes,mosquitto,
-                          plus baseline when --baseline is given)
+  --brokers a,b,c         of qosmos,qosmos-lmdb,aedes,mosquitto,baseline (default: qosmos,aedes,
+                          mosquitto, plus baseline when --baseline is given); qosmos-lmdb is
+                          qosmos on the durable lmdb store
   --scenarios a,b         of ${SCENARIOS.join(',')} (default: all)
   --qos 0,1,2             QoS levels of fan-in and fan-out (default: 0,1,2)
   --protocol 3.1.1,5      MQTT versions (default: both)
@@ -58,6 +64,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --baseline DIR          also run qosmos from another checkout DIR (DIR/bench/servers/qosmos.ts
                           with DIR/lib) as broker 'baseline', interleaved: before/after runs
   --qosmos-dir DIR        run the 'qosmos' broker from checkout DIR instead of this one
+  --persistent            clients keep their sessions (v3.1.1 Clean Session 0, v5 Session Expiry
+                          1 h), so a durable store (qosmos-lmdb) stores flows before acknowledging
   --tsx                   run the Node brokers under tsx (default: compiled with tsc into
                           .tmp/bench-build first, as in production; tsx adds __name wrappers)`
 
@@ -88,11 +96,13 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
   const values = new Map<string, string>()
   let quick = false
   let tsx = false
+  let persistentSessions = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') return 'help'
     if (arg === '--quick') { quick = true; continue }
     if (arg === '--tsx') { tsx = true; continue }
+    if (arg === '--persistent') { persistentSessions = true; continue }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`)
     const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined]
     const value = inline ?? argv[++i]
@@ -113,6 +123,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
   return {
     quick,
     tsx,
+    persistentSessions,
     brokers: list<BrokerName>(get('brokers') ?? [...DEFAULT_BROKERS, ...(get('baseline') === undefined ? [] : ['baseline'])].join(','), BROKER_NAMES, (item) => item as BrokerName, 'brokers'),
     scenarios: list<ScenarioName>(get('scenarios') ?? SCENARIOS.join(','), SCENARIOS, (item) => item as ScenarioName, 'scenarios'),
     qos,

@@ -14,7 +14,7 @@ import { caseTitle, medians, ratios, renderCase, type CaseKey, type CaseReport, 
 import type { MqttLevel, ScenarioSpec } from './lib/types.js'
 
 /** What each broker speaks: aedes 1.x has no MQTT 5.0. */
-const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], baseline: [4, 5], aedes: [4], mosquitto: [4, 5] }
+const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], 'qosmos-lmdb': [4, 5], baseline: [4, 5], aedes: [4], mosquitto: [4, 5] }
 
 function cases (options: BenchOptions): CaseKey[] {
   const out: CaseKey[] = []
@@ -41,7 +41,8 @@ function specFor (key: CaseKey, options: BenchOptions, broker: RunningBroker): S
     rate: options.rate,
     connections: options.connections,
     retained: options.retained,
-    drainTimeoutMs: options.drainTimeoutMs
+    drainTimeoutMs: options.drainTimeoutMs,
+    persistentSessions: options.persistentSessions
   }
 }
 
@@ -63,7 +64,7 @@ async function main (): Promise<void> {
   const options = parsed
   const machine = machineInfo()
   console.log(`qosmos bench: ${machine.cpus} CPUs (${machine.model}), node ${machine.node}, CLK_TCK ${clockTicksPerSecond()}`)
-  console.log(`brokers ${options.brokers.join(', ')}; scenarios ${options.scenarios.join(', ')}; ${options.rounds} round(s)${options.quick ? ' (quick)' : ''}`)
+  console.log(`brokers ${options.brokers.join(', ')}; scenarios ${options.scenarios.join(', ')}; ${options.rounds} round(s)${options.quick ? ' (quick)' : ''}${options.persistentSessions ? '; persistent sessions' : ''}`)
 
   const brokers = new Map<BrokerName, RunningBroker>()
   const unavailable = new Map<BrokerName, string>()

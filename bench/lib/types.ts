@@ -35,6 +35,11 @@ export interface ScenarioSpec {
   readonly retained: number
   /** Upper bound on waiting for outstanding messages after publishing stops. */
   readonly drainTimeoutMs: number
+  /**
+   * Clients keep their session after the connection (v3.1.1 Clean Session 0, v5 Session Expiry
+   * Interval 1 h): a broker with a durable store must then store the flows before acknowledging.
+   */
+  readonly persistentSessions: boolean
 }
 
 /** What the load process measured. Counts are totals; rates and CPU cover the measured window. */

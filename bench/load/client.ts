@@ -18,6 +18,8 @@ export interface ClientOptions {
   readonly level: MqttLevel
   readonly keepAliveSeconds: number
   readonly timeoutMs: number
+  /** Keep the session after the connection: v3.1.1 Clean Session 0, v5 Session Expiry Interval 1 h. */
+  readonly persistentSession?: boolean
 }
 
 /** A v5 CONNACK or SUBACK decoded by mqtt-packet (rare packets, not on the hot path). */
@@ -70,7 +72,7 @@ export class LoadClient {
     this.#socket.on('close', () => this.#closed())
   }
 
-  /** Connects (clean session / clean start) and resolves after a successful CONNACK. */
+  /** Connects (clean session, or a kept one with `persistentSession`) and resolves after a successful CONNACK. */
   static async connect (options: ClientOptions): Promise<LoadClient> {
     const client = new LoadClient(options)
     await client.#handshake()
@@ -88,7 +90,13 @@ export class LoadClient {
         resolve: () => { clearTimeout(timer); resolve() },
         reject: (err) => { clearTimeout(timer); reject(err) }
       }
-      this.#socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: level, clientId, clean: true, keepalive: keepAliveSeconds }))
+      const persistent = this.#options.persistentSession === true
+      this.#socket.write(generate({
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: level, clientId, keepalive: keepAliveSeconds,
+        // v3.1.1: Clean Session 0 keeps the session; v5: Clean Start 1 with an expiry keeps it after this connection.
+        clean: level === 5 || !persistent,
+        ...(level === 5 && persistent ? { properties: { sessionExpiryInterval: 3600 } } : {})
+      }))
     })
   }
 

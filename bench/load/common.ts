@@ -13,7 +13,8 @@ export const CONNECT_TIMEOUT_MS = 10_000
 
 export async function connectClient (spec: ScenarioSpec, clientId: string, keepAliveSeconds = 60): Promise<LoadClient> {
   const client = await LoadClient.connect({
-    host: spec.host, port: spec.port, clientId, level: spec.level, keepAliveSeconds, timeoutMs: CONNECT_TIMEOUT_MS
+    host: spec.host, port: spec.port, clientId, level: spec.level, keepAliveSeconds, timeoutMs: CONNECT_TIMEOUT_MS,
+    persistentSession: spec.persistentSessions
   })
   live.add(client)
   const previous = client.onClose

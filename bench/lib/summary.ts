@@ -1,0 +1,136 @@
+/**
+ * Turns a results JSON of `npm run bench` into the Markdown tables of BENCHMARKS.md (medians,
+ * qosmos/aedes and qosmos/mosquitto ratios) and checks the goals of issue 7 against it.
+ * Run: npx tsx bench/lib/summary.ts bench/results/<file>.json
+ */
+import { readFileSync } from 'node:fs'
+
+interface Median { readonly [figure: string]: number }
+interface BrokerCase { readonly skipped?: string, readonly errors: readonly string[], readonly median?: Median, readonly runs: readonly unknown[] }
+interface Case {
+  readonly scenario: string
+  readonly qos: number
+  readonly level: number
+  readonly title: string
+  readonly brokers: Readonly<Record<string, BrokerCase>>
+}
+interface Results { readonly startedAt: string, readonly machine: Readonly<Record<string, unknown>>, readonly options: { readonly rounds: number }, readonly cases: readonly Case[] }
+
+const BROKERS = ['qosmos', 'aedes', 'mosquitto'] as const
+
+function fmt (value: number | undefined, digits = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return '-'
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+function ratio (a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '-'
+  return `${(a / b).toFixed(2)}x`
+}
+
+function figure (c: Case, broker: string, name: string): number | undefined {
+  return c.brokers[broker]?.median?.[name]
+}
+
+const mqtt = (level: number): string => level === 5 ? '5.0' : '3.1.1'
+
+function flowTable (cases: readonly Case[], scenario: 'fanin' | 'fanout'): string[] {
+  const lines = [
+    '| QoS | MQTT | broker | msg/s | broker CPU µs/msg | broker CPU % | load CPU % | lost | dup | msg/s vs aedes | µs/msg vs aedes | msg/s vs mosquitto | µs/msg vs mosquitto |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const c of cases.filter((x) => x.scenario === scenario)) {
+    for (const b of BROKERS) {
+      const m = c.brokers[b]?.median
+      if (m === undefined) continue
+      const ours = b === 'qosmos'
+      lines.push(`| ${c.qos} | ${mqtt(c.level)} | ${b} | ${fmt(m.deliveredPerSec)} | ${fmt(m.brokerCpuUsPerDelivery, 1)} | ${fmt(m.brokerCpuPercent)} | ${fmt(m.loadCpuPercent)} | ${fmt(m.lost)} | ${fmt(m.duplicated)} | ` +
+        (ours ? `${ratio(m.deliveredPerSec, figure(c, 'aedes', 'deliveredPerSec'))} | ${ratio(m.brokerCpuUsPerDelivery, figure(c, 'aedes', 'brokerCpuUsPerDelivery'))} | ${ratio(m.deliveredPerSec, figure(c, 'mosquitto', 'deliveredPerSec'))} | ${ratio(m.brokerCpuUsPerDelivery, figure(c, 'mosquitto', 'brokerCpuUsPerDelivery'))} |` : ' | | | |'))
+    }
+  }
+  return lines
+}
+
+function latencyTable (cases: readonly Case[]): string[] {
+  const lines = ['| QoS | MQTT | broker | p50 ms | p99 ms | max ms | broker CPU µs/msg | lost | dup | p99 vs mosquitto |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|']
+  for (const c of cases.filter((x) => x.scenario === 'latency')) {
+    for (const b of BROKERS) {
+      const m = c.brokers[b]?.median
+      if (m === undefined) continue
+      lines.push(`| ${c.qos} | ${mqtt(c.level)} | ${b} | ${fmt(m['latency.p50Ms'], 2)} | ${fmt(m['latency.p99Ms'], 2)} | ${fmt(m['latency.maxMs'], 2)} | ${fmt(m.brokerCpuUsPerDelivery, 1)} | ${fmt(m.lost)} | ${fmt(m.duplicated)} | ${b === 'qosmos' ? ratio(m['latency.p99Ms'], figure(c, 'mosquitto', 'latency.p99Ms')) : ''} |`)
+    }
+  }
+  return lines
+}
+
+function idleTable (cases: readonly Case[]): string[] {
+  const lines = ['| MQTT | broker | connections | KiB/connection (RSS) | connects/s | broker CPU µs/connect |', '|---|---|---:|---:|---:|---:|']
+  for (const c of cases.filter((x) => x.scenario === 'idle')) {
+    for (const b of BROKERS) {
+      const m = c.brokers[b]?.median
+      if (m === undefined) continue
+      lines.push(`| ${mqtt(c.level)} | ${b} | ${fmt(m['idle.connections'])} | ${fmt(m['idle.kibPerConnection'], 1)} | ${fmt(m['idle.connectsPerSec'])} | ${fmt(m['idle.brokerCpuUsPerConnection'])} |`)
+    }
+  }
+  return lines
+}
+
+function retainedTable (cases: readonly Case[]): string[] {
+  const lines = ['| MQTT | broker | time to all ms | msg/s | broker CPU µs/msg | lost | dup |', '|---|---|---:|---:|---:|---:|---:|']
+  for (const c of cases.filter((x) => x.scenario === 'retained')) {
+    for (const b of BROKERS) {
+      const m = c.brokers[b]?.median
+      if (m === undefined) continue
+      lines.push(`| ${mqtt(c.level)} | ${b} | ${fmt(m['retained.timeToAllMs'], 1)} | ${fmt(m.deliveredPerSec)} | ${fmt(m.brokerCpuUsPerDelivery, 1)} | ${fmt(m.lost)} | ${fmt(m.duplicated)} |`)
+    }
+  }
+  return lines
+}
+
+/** The goals of issue 7, each judged on this run's medians. */
+function goals (cases: readonly Case[]): string[] {
+  const lines = ['| goal | measured | met |', '|---|---|---|']
+  const flows = cases.filter((c) => (c.scenario === 'fanin' || c.scenario === 'fanout') && c.level === 4)
+  for (const c of flows) {
+    const ours = figure(c, 'qosmos', 'brokerCpuUsPerDelivery')
+    const theirs = figure(c, 'aedes', 'brokerCpuUsPerDelivery')
+    if (ours === undefined || theirs === undefined) continue
+    lines.push(`| ${c.scenario} QoS ${c.qos} (3.1.1): broker CPU per delivery <= 0.5x aedes | ${fmt(ours, 1)} vs ${fmt(theirs, 1)} µs = ${(ours / theirs).toFixed(2)}x | ${ours <= theirs / 2 ? 'yes' : 'no'} |`)
+  }
+  for (const c of cases.filter((x) => x.scenario === 'fanin' && x.level === 4)) {
+    const ours = figure(c, 'qosmos', 'deliveredPerSec')
+    const theirs = figure(c, 'aedes', 'deliveredPerSec')
+    if (ours === undefined || theirs === undefined) continue
+    lines.push(`| fan-in QoS ${c.qos} (3.1.1): msg/s >= 1.5x aedes | ${fmt(ours)} vs ${fmt(theirs)} = ${(ours / theirs).toFixed(2)}x | ${ours >= theirs * 1.5 ? 'yes' : 'no'} |`)
+  }
+  for (const c of cases.filter((x) => x.scenario === 'latency')) {
+    const ours = figure(c, 'qosmos', 'latency.p99Ms')
+    const theirs = figure(c, 'mosquitto', 'latency.p99Ms')
+    if (ours === undefined || theirs === undefined) continue
+    lines.push(`| latency QoS ${c.qos} (${mqtt(c.level)}): p99 <= mosquitto's | ${fmt(ours, 2)} vs ${fmt(theirs, 2)} ms | ${ours <= theirs ? 'yes' : 'no'} |`)
+  }
+  for (const c of cases.filter((x) => x.scenario === 'idle')) {
+    const ours = figure(c, 'qosmos', 'idle.kibPerConnection')
+    if (ours === undefined) continue
+    lines.push(`| idle (${mqtt(c.level)}): <= 2 KiB per connection | ${fmt(ours, 1)} KiB | ${ours <= 2 ? 'yes' : 'no'} |`)
+  }
+  return lines
+}
+
+const path = process.argv[2]
+if (path === undefined) {
+  console.error('usage: npx tsx bench/lib/summary.ts RESULTS.json')
+  process.exitCode = 2
+} else {
+  const results = JSON.parse(readFileSync(path, 'utf8')) as Results
+  const out = [
+    `Run of ${results.startedAt}, ${results.options.rounds} interleaved round(s), medians. Machine: ${JSON.stringify(results.machine)}`,
+    '', '### Fan-in (4 publishers -> 1 subscriber) and fan-out (1 -> 50)', '', '#### Fan-in', '', ...flowTable(results.cases, 'fanin'),
+    '', '#### Fan-out', '', ...flowTable(results.cases, 'fanout'),
+    '', '### Latency at a fixed rate', '', ...latencyTable(results.cases),
+    '', '### Idle connections', '', ...idleTable(results.cases),
+    '', '### Retained messages to a new wildcard subscriber', '', ...retainedTable(results.cases),
+    '', '### Goals (issue 7)', '', ...goals(results.cases)
+  ]
+  console.log(out.join('\n'))
+}
