@@ -5,7 +5,7 @@
 import { systemClock, type Clock, type TimerHandle } from '../../lib/core/clock.js'
 import type { BrokerOptions } from '../../lib/broker/options.js'
 import type { PublishPacket, PublishProperties, QoS } from '../../lib/protocol/packets.js'
-import { startBroker, type RawClient, type TestBroker } from '../../spec-tests/_harness/broker.js'
+import { openClient, startBroker, type RawClient, type TestBroker } from '../../spec-tests/_harness/broker.js'
 import type { Version } from './matrix.js'
 import type { Scope } from './peer.js'
 
@@ -23,6 +23,22 @@ export class SkewClock implements Clock {
   clearTimeout (handle: TimerHandle): void { systemClock.clearTimeout(handle) }
 }
 
+/** Where raw clients come from: a qosmos TestBroker, or any broker's port (rawSide). */
+export type RawSide = Pick<TestBroker, 'connected'>
+
+/** Raw-packet clients of the broker on `port` (any broker), each destroyed when `scope` closes. */
+export function rawSide (scope: Scope, port: number): RawSide {
+  return {
+    async connected (version, fields = {}) {
+      const c = await openClient(port, version)
+      scope.defer(() => { c.destroy() })
+      const ack = await c.connect(fields)
+      if (ack.reasonCode !== 0) throw new Error(`CONNECT refused: ${String(ack.reasonCode)}`)
+      return c
+    }
+  }
+}
+
 export interface Observer {
   readonly client: RawClient
   /** Takes `n` PUBLISH packets, acknowledging each as its QoS requires (PUBACK; PUBREC, then PUBCOMP for the PUBREL). */
@@ -31,7 +47,7 @@ export interface Observer {
   quiet: (ms?: number) => Promise<boolean>
 }
 
-export async function subscriber (b: TestBroker, version: Version, filters: readonly string[], qos: QoS = 2): Promise<Observer> {
+export async function subscriber (b: RawSide, version: Version, filters: readonly string[], qos: QoS = 2): Promise<Observer> {
   const c = await b.connected(version)
   c.send({ type: 'subscribe', packetId: 1, subscriptions: filters.map(topicFilter => ({ topicFilter, qos })) })
   const ack = await c.expect('suback')
@@ -71,7 +87,7 @@ export interface RawMessage {
 export interface Publisher { publish: (m: RawMessage) => Promise<void> }
 
 /** A raw client that publishes and completes each QoS handshake before the next message. */
-export async function publisher (b: TestBroker, version: Version): Promise<Publisher> {
+export async function publisher (b: RawSide, version: Version): Promise<Publisher> {
   const c = await b.connected(version)
   let nextId = 1
   return {

@@ -197,7 +197,7 @@ const cases: Record<Feature, Case> = {
 let nextClient = 0
 
 /** At most `n` bodies at once: the machine is small and each case spawns processes. */
-function gate (n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+export function gate (n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let running = 0
   const waiting: Array<() => void> = []
   return async fn => {
