@@ -27,6 +27,8 @@ export interface ChaosRunOptions {
   /** Give up waiting for the publishers (or then the subscribers) after this long. */
   readonly capMs: number
   readonly log?: (line: string) => void
+  /** lmdb without the sync at commit (the process never dies in this scenario; only faster). */
+  readonly noSync?: boolean
 }
 
 export interface ChaosReport {
@@ -48,7 +50,7 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
   const started = Date.now()
   const rng = new Rng(o.seed)
   const dir = mkdtempSync(join(tmpdir(), 'qosmos-chaos-'))
-  const store = await openLmdbBackend({ path: dir })
+  const store = await openLmdbBackend({ path: dir, noSync: o.noSync === true })
   const watch = new StoreWatch(store)
   const flows = new FlowWatch()
   const errors: string[] = []

@@ -18,6 +18,9 @@ export interface Verdict {
   acknowledged: [number, number, number]
   deliveries: number
   lost: number
+  /** Of `lost`, QoS 1 and QoS 2. */
+  lostQos1: number
+  lostQos2: number
   duplicatesQos0: number
   duplicatesQos1: number
   duplicatesQos2: number
@@ -105,7 +108,7 @@ export class Ledger {
     const v: Verdict = {
       published: [count(this.#published, 0), count(this.#published, 1), count(this.#published, 2)],
       acknowledged: [0, count(this.#acked, 1), count(this.#acked, 2)],
-      deliveries: 0, lost: 0, duplicatesQos0: 0, duplicatesQos1: 0, duplicatesQos2: 0, orderViolations: 0, unknown: 0, problems: []
+      deliveries: 0, lost: 0, lostQos1: 0, lostQos2: 0, duplicatesQos0: 0, duplicatesQos1: 0, duplicatesQos2: 0, orderViolations: 0, unknown: 0, problems: []
     }
     const problem = (text: string): void => { if (v.problems.length < 20) v.problems.push(text) }
     for (const [subscriber, streams] of this.#received) {
@@ -131,7 +134,7 @@ export class Ledger {
       }
       for (const [stream, acked] of this.#acked) {
         const got = new Set(streams.get(stream) ?? [])
-        for (const seq of acked) if (!got.has(seq)) { v.lost++; problem(`${subscriber}: lost ${stream} #${seq} (acknowledged to the publisher)`) }
+        for (const seq of acked) if (!got.has(seq)) { v.lost++; if (stream.endsWith('|1')) v.lostQos1++; else v.lostQos2++; problem(`${subscriber}: lost ${stream} #${seq} (acknowledged to the publisher)`) }
       }
     }
     return v

@@ -108,8 +108,10 @@ export class Traffic {
 
   /** Waits until every subscriber has every acknowledged message; '' or why not (see `progress`). */
   async drained (stallMs: number, capMs: number): Promise<string> {
-    const complete = (async () => { while (!this.ledger.complete()) await new Promise(resolve => setTimeout(resolve, 25)) })()
+    let waiting = true
+    const complete = (async () => { while (waiting && !this.ledger.complete()) await new Promise(resolve => setTimeout(resolve, 25)) })()
     const why = await this.progress(complete, stallMs, capMs)
+    waiting = false
     return why
   }
 

@@ -1,0 +1,114 @@
+/**
+ * `npm run soak`: the fault-injection scenarios of test/fault at a size large enough for the
+ * claim, then RELIABILITY.md with the figures.
+ *   A. chaos: persistent clients through the chaos proxy (connection cuts at random byte
+ *      offsets, delays) to an in-process broker on lmdb: >= 100,000 messages, >= 1,000 cuts;
+ *   B. broker kills: the broker process SIGKILLed and restarted on its data directory >= 100 times.
+ * Both run side by side. FAULT_SEED=n replays a run's generators; `--quick` runs a small version.
+ */
+import { cpus, loadavg, totalmem, type } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { formatChaos, runChaos, type ChaosReport } from '../test/fault/chaos-run.js'
+import { formatKill, runBrokerKill, type KillReport } from '../test/fault/kill-run.js'
+import { seedFromEnv } from '../test/fault/rng.js'
+
+const quick = process.argv.includes('--quick')
+const seed = seedFromEnv()
+const log = (line: string): void => { console.log(line) }
+const machine = `${type()} ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at start ${loadavg().map(l => l.toFixed(1)).join(' ')}`
+log(`soak: seed ${seed} (replay with FAULT_SEED=${seed}), ${quick ? 'quick' : 'full'} size, ${machine}`)
+const started = new Date()
+
+const [chaos, kill] = await Promise.all([
+  runChaos({
+    seed, publishers: 4, subscribers: 2, messagesPerPublisher: quick ? 500 : 25_000, window: 32,
+    meanBytesToCut: quick ? 16 * 1024 : 48 * 1024, stallMs: 30_000, capMs: 3 * 3600_000, log, noSync: true
+  }).then(r => { log(formatChaos(r)); return r }),
+  runBrokerKill({
+    seed: (seed ^ 0x5eed) >>> 0, publishers: 3, subscribers: 2, kills: quick ? 3 : 100, upMs: [300, 2500], stallMs: 30_000, capMs: 3600_000, log
+  }).then(r => { log(formatKill(r)); return r })
+])
+
+writeFileSync(join(import.meta.dirname, '..', 'RELIABILITY.md'), render(chaos, kill))
+log('RELIABILITY.md written')
+const failed = chaos.wedged !== '' || kill.wedged !== '' || chaos.verdict.lost + chaos.verdict.duplicatesQos2 + chaos.verdict.duplicatesQos0 + chaos.verdict.orderViolations > 0 ||
+  kill.verdict.lost + kill.verdict.duplicatesQos2 > 0
+process.exitCode = failed ? 1 : 0
+
+function render (a: ChaosReport, b: KillReport): string {
+  const va = a.verdict
+  const vb = b.verdict
+  const row = (name: string, x: string, y: string): string => `| ${name} | ${x} | ${y} |`
+  return `# Reliability
+
+What the fault-injection runs of \`test/fault/\` establish about qosmos's delivery guarantees,
+with the figures of the last \`npm run soak\` (written by \`scripts/soak.ts\`${quick ? ', quick size' : ''}).
+
+## Method
+
+**A. Connection chaos.** An in-process broker (\`createBroker\` on the lmdb store in a temp
+directory) and persistent-session clients (Clean Start 0 / Clean Session 0, Session Expiry 3600;
+5.0 and 3.1.1 side by side) that reach it only through a seeded chaos TCP proxy
+(\`test/fault/chaos-proxy.ts\`). Each direction of each proxied connection gets a byte budget drawn
+from the seed; the chunk that crosses it is forwarded up to that byte and both sockets are then
+closed (FIN or RST), so most cuts land inside an MQTT packet. Chunks are also delayed (order kept).
+The clients (\`test/fault/fault-client.ts\`) are built on the library's own \`Session\`,
+\`PacketDecoder\` and \`encode\`, not MQTT.js: after every cut they reconnect, resume the session and
+resend unfinished PUBLISH/PUBREL. Publishers send numbered messages at QoS 0, 1 and 2, each QoS
+on its own topic; subscribers hold \`fault/#\` at QoS 2.
+
+The store runs without the sync at commit here (\`noSync\`): this scenario never kills the
+process, so that changes only the speed, not what the broker does.
+
+**B. Broker kills.** The CLI broker as a child process (\`--data-dir\` on a temp directory), the
+same kind of clients streaming QoS 1 and 2 messages, and the broker killed with SIGKILL at random
+moments and restarted on the same directory; the clients follow it to its new port.
+
+**Checks** (\`test/fault/ledger.ts\`), per subscriber and per publisher stream:
+- *lost*: a QoS 1/2 message whose PUBACK/PUBREC reached the publisher and that never reached the subscriber;
+- *QoS 2 duplicates*: a QoS 2 message handed to the subscriber's application twice (exactly once);
+- *QoS 0 duplicates*: a QoS 0 message delivered twice (at most once); QoS 0 losses are allowed;
+- *QoS 1 duplicates*: counted, allowed (at least once);
+- *order violations*: a QoS 1/2 message delivered for the first time after a later one of the
+  same publisher and topic (v5 4.6 / [MQTT-4.6.0-5] [MQTT-4.6.0-6]).
+
+## Results (${started.toISOString().slice(0, 16).replace('T', ' ')} UTC)
+
+Machine: ${machine}. Seed ${seed} (scenario B uses seed ${b.seed}).
+
+| | A. connection chaos | B. broker SIGKILL |
+|---|---|---|
+${row('messages published', `${va.published[0] + va.published[1] + va.published[2]} (QoS 0/1/2: ${va.published.join('/')})`, `${vb.published[1] + vb.published[2]} (QoS 1/2: ${vb.published[1]}/${vb.published[2]})`)}
+${row('acknowledged to publishers (QoS 1/2)', `${va.acknowledged[1] + va.acknowledged[2]}`, `${vb.acknowledged[1] + vb.acknowledged[2]}`)}
+${row('deliveries to subscribers', `${va.deliveries}`, `${vb.deliveries}`)}
+${row('faults', `${a.cuts} connection cuts (${a.midPacketCuts} inside a packet), ${a.reconnects} reconnects`, `${b.kills} SIGKILLs, ${b.reconnects} reconnects`)}
+${row('**lost** (acknowledged, never delivered)', `${va.lost}`, `${vb.lost} (QoS 1: ${vb.lostQos1}, QoS 2: ${vb.lostQos2})`)}
+${row('**QoS 2 duplicates**', `${va.duplicatesQos2}`, `${vb.duplicatesQos2}`)}
+${row('QoS 0 duplicates', `${va.duplicatesQos0}`, 'n/a')}
+${row('QoS 1 duplicates (allowed)', `${va.duplicatesQos1}`, `${vb.duplicatesQos1}`)}
+${row('**order violations**', `${va.orderViolations}`, `${vb.orderViolations}`)}
+${row('sessions lost by the broker', `${a.sessionsLost}`, `${b.sessionsLost}`)}
+${row('wedged', a.wedged === '' ? 'no' : a.wedged.slice(0, 200), b.wedged === '' ? 'no' : b.wedged.slice(0, 200))}
+${row('duration', `${Math.round(a.durationMs / 1000)} s`, `${Math.round(b.durationMs / 1000)} s`)}
+
+${[...va.problems.slice(0, 5).map(p => `- A: ${p}`), ...vb.problems.slice(0, 5).map(p => `- B: ${p}`)].join('\n')}
+
+## Known gap
+
+A QoS 2 message can be lost when the broker process dies between storing the publisher's
+inbound flow (AwaitingPubrel) and storing the routed copies: after the restart the publisher's
+resent PUBLISH (DUP) finds the flow, is answered PUBREC as a duplicate (v5 [MQTT-4.3.3-10]) and is
+not routed again. The two writes are separate lmdb transactions; closing the gap needs them in one
+transaction (or routed copies that can be recognised when routed again). See
+\`test/fault/qos2-crash-window.test.ts\`. Connection cuts alone (scenario A) never hit it: the
+process, and so the routing, survives them.
+
+## Reproduce
+
+    npm run soak                  # full size (tens of minutes), rewrites this file
+    npm run soak -- --quick       # a small run
+    FAULT_SEED=${seed} npm run soak   # the generators of this run (event-loop timing still varies)
+    npx ava test/fault/           # CI size: chaos (~100 cuts) and broker kills (a few SIGKILLs)
+`
+}
