@@ -38,6 +38,51 @@ export interface DecodeResult {
 interface MqttParser extends Mqtt.Parser { settings: object }
 
 const SETTINGS: Readonly<Record<ProtocolVersion, object>> = { 3: { protocolVersion: 3 }, 4: { protocolVersion: 4 }, 5: { protocolVersion: 5 } }
+
+/**
+ * One mqtt-packet parser for every decoder. It is only ever handed one complete, pre-checked
+ * frame and answers synchronously, so nothing of one connection stays in it for the next; a
+ * parser (with its buffer list and stream states) per connection cost about 1.5 KiB of every
+ * idle connection (BENCHMARKS.md). After an error, or a frame it did not consume exactly, it is
+ * replaced, so a confused parser never meets another frame.
+ */
+class SharedParser {
+  static #current: SharedParser | undefined
+  static get (): SharedParser { return SharedParser.#current ??= new SharedParser() }
+
+  readonly #parser = mqttParser({ protocolVersion: 4 }) as MqttParser
+  #parsed: Mqtt.Packet | undefined
+  #error: unknown
+
+  private constructor () {
+    this.#parser.on('packet', (packet: Mqtt.Packet) => { this.#parsed = packet })
+    this.#parser.on('error', (err: unknown) => { this.#error = err })
+  }
+
+  parse (frame: Buffer, version: ProtocolVersion): Mqtt.Packet | QosmosError {
+    const parser = this.#parser
+    // mqtt-packet adopts a CONNECT as its settings; we keep the level ourselves.
+    parser.settings = SETTINGS[version]
+    this.#parsed = undefined
+    this.#error = undefined
+    let left: number
+    try {
+      left = parser.parse(frame)
+    } catch (err) {
+      this.#error ??= err
+      left = -1
+    }
+    const raw = this.#parsed
+    const err = this.#error
+    this.#parsed = undefined
+    this.#error = undefined
+    if (err !== undefined || left !== 0 || raw === undefined) SharedParser.#current = undefined
+    if (err !== undefined) {
+      return new MalformedPacketError(`malformed packet: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+    return raw ?? new MalformedPacketError('malformed packet: mqtt-packet decoded nothing from a complete frame')
+  }
+}
 const MAX_FRAME = 1 + 4 + MAX_REMAINING_LENGTH
 
 export class PacketDecoder {
@@ -52,18 +97,12 @@ export class PacketDecoder {
   readonly #vbi: VbiResult = { value: 0, length: 0 }
   readonly #scan = new BodyScan()
   readonly #ordered: { main: UserProperties | undefined, will: UserProperties | undefined } = { main: undefined, will: undefined }
-  readonly #parser: MqttParser
-  #parsed: Mqtt.Packet | undefined
-  #parseError: unknown
 
   constructor (options: DecoderOptions = {}) {
     const max = options.maxPacketSize ?? MAX_FRAME
     if (!Number.isInteger(max) || max < 2) throw new InvalidArgumentError(`maxPacketSize must be an integer >= 2, got ${max}`)
     this.#maxPacketSize = max
     this.#version = options.protocolVersion
-    this.#parser = mqttParser({ protocolVersion: options.protocolVersion ?? 4 }) as MqttParser
-    this.#parser.on('packet', this.#onPacket)
-    this.#parser.on('error', this.#onError)
   }
 
   /** The protocol level packets are decoded at; undefined until the CONNECT on the server side. */
@@ -86,8 +125,6 @@ export class PacketDecoder {
     return this.#error === undefined ? { packets } : { packets, error: this.#error }
   }
 
-  readonly #onPacket = (packet: Mqtt.Packet): void => { this.#parsed = packet }
-  readonly #onError = (err: unknown): void => { this.#parseError = err }
 
   #fail (error: QosmosError): void {
     this.#error = error
@@ -179,19 +216,6 @@ export class PacketDecoder {
   }
 
   #parse (frame: Buffer, version: ProtocolVersion): Mqtt.Packet | QosmosError {
-    const parser = this.#parser
-    // mqtt-packet adopts a CONNECT as its settings; we keep the level ourselves.
-    parser.settings = SETTINGS[version]
-    this.#parsed = undefined
-    this.#parseError = undefined
-    parser.parse(frame)
-    const raw = this.#parsed
-    const err = this.#parseError
-    this.#parsed = undefined
-    this.#parseError = undefined
-    if (err !== undefined) {
-      return new MalformedPacketError(`malformed packet: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
-    }
-    return raw ?? new MalformedPacketError('malformed packet: mqtt-packet decoded nothing from a complete frame')
+    return SharedParser.get().parse(frame, version)
   }
 }
