@@ -59,6 +59,7 @@ export class SessionRegistry {
       // a copy routed back to this same session is stored by an outbound list, which must not
       // queue behind the inbound list that waits for it (a client subscribed to its own topic).
       independentInbound: true,
+      pipelineDeliveries: true,
       onError: (error) => this.#sessionFailed(clientId, error),
       ...(persistent ? { store: store.flowStore(clientId), queueStore: store.queueStore(clientId) } : {})
     })

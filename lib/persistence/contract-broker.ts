@@ -12,7 +12,8 @@
  *
  * As in contract.ts, a change returns `Promise<void> | void` (sync backends allocate no promise)
  * and a failure throws or rejects, preferably with a StorageError; callers never swallow it.
- * Calls for one client id are made in order, never overlapping.
+ * Changes for one client id are issued in order and may overlap (a session does not wait for one
+ * write before issuing the next): a backend applies them in the order issued.
  */
 import type { ProtocolVersion, QoS, Will } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'

@@ -9,9 +9,9 @@
  * kept until PUBREL, v5 [MQTT-4.3.3-10]).
  *
  * The queue methods have the shape of the broker's SessionQueueStore (contract-broker.ts), so one
- * object serves a Session either way. Calls for one direction never overlap (see contract.ts);
- * a client session runs inbound and outbound lists on separate runners, so an inbound call may
- * overlap an outbound one: each call must be atomic on its own.
+ * object serves a Session either way. Calls for one packet id never overlap, calls for different
+ * ids may (see contract.ts), and a client session runs inbound and outbound lists on separate
+ * runners: each call must be atomic on its own.
  */
 import type { ApplicationMessage } from '../qos/types.js'
 import type { SessionFlowStore } from './contract.js'

@@ -25,9 +25,10 @@ export interface RestoredFlows {
 }
 
 /**
- * The in-flight flows of one session (one client id). The session calls these from its serial
- * action runner, one at a time and in protocol order, so a backend never sees two calls for one
- * session overlap; it may assume each call completes before the next is made.
+ * The in-flight flows of one session (one client id). Calls for one packet id are made in
+ * protocol order, each only after the previous one for that id completed. Calls for different
+ * ids may overlap: a session issues the writes of flows waiting in line together, so that a
+ * store that commits per turn (lmdb) records them in one commit (group commit).
  */
 export interface SessionFlowStore {
   /**

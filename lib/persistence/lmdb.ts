@@ -127,6 +127,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   #order = 1
   #closed = false
   #guarded = false
+  #failure: Error | undefined
 
   constructor (dbs: Dbs, lock: DataDirLock) {
     this.#dbs = dbs
@@ -139,6 +140,9 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   /** @internal the stores call this for every change. */
   db (): Dbs {
     if (this.#closed) throw new StorageError('the store is closed')
+    if (this.#failure !== undefined) {
+      throw new StorageError(`the store is out of service since a write failed (${this.#failure.message}); restart once the cause (disk full?) is fixed`, { cause: this.#failure })
+    }
     return this.#dbs
   }
 
@@ -161,7 +165,14 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
         if (!this.#closed) root.committed.then(undefined, () => {})
       })
     }
-    await written(write)
+    try {
+      await written(write)
+    } catch (error) {
+      // After a failed commit lmdb's state is not to be trusted (on a full disk its writer has
+      // been seen to corrupt memory on later writes): no write is attempted until a restart.
+      this.#failure ??= error as Error
+      throw error
+    }
   }
 
   flowStore (clientId: string): SessionFlowStore { return new LmdbFlowStore(this, clientId) }
@@ -245,7 +256,7 @@ class LmdbFlowStore implements SessionFlowStore {
   async outboundFlowChanged (flow: OutboundFlow): Promise<void> {
     const db = this.#backend.db().outbound
     const key = [this.#clientId, flow.packetId]
-    // Calls for one session never overlap, so the previous change of this id is committed.
+    // Calls for one packet id never overlap (contract.ts), so the previous change of this id is committed.
     const order = db.get(key)?.order ?? this.#backend.nextOrder()
     await this.#backend.track(db.put(key, { order, flow }))
   }

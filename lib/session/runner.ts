@@ -26,6 +26,14 @@ export interface Job<S> {
 export interface JobHandler<S, J extends Job<S>> {
   /** Runs one action; a returned promise is awaited before the next action. */
   step (job: J, action: S): void | PromiseLike<void>
+  /**
+   * Optional: `action` returned a promise and every action left in its list is `ordered` and
+   * synchronous, so the list may finish on its own once the promise settles while the runner
+   * goes on with the next lists (pipelining). Detached lists still finish in list order.
+   */
+  detach? (job: J, action: S): boolean
+  /** Optional: the action must not run before every detached list has finished (a `send`, to keep the wire order). */
+  ordered? (action: S): boolean
   /** The whole list ran. */
   completed (job: J): void
   /** `action` threw or rejected with `error`; the rest of the list was skipped. */
@@ -40,6 +48,8 @@ export class SerialRunner<S, J extends Job<S>> {
   #busy = false
   /** True while the list at the head is part-way through. */
   #running = false
+  /** Detached lists not yet finished, chained in list order; undefined when there are none. */
+  #tail: Promise<void> | undefined
 
   constructor (handler: JobHandler<S, J>) {
     this.#handler = handler
@@ -47,6 +57,9 @@ export class SerialRunner<S, J extends Job<S>> {
 
   /** Lists queued or running. */
   get pending (): number { return this.#queue.length - this.#head }
+
+  /** True while a list is running or waiting: a list enqueued now will not start at once. */
+  get busy (): boolean { return this.#busy }
 
   /** Queues a list behind every other; runs it at once if the runner is idle. */
   enqueue (job: J): void {
@@ -85,6 +98,12 @@ export class SerialRunner<S, J extends Job<S>> {
   #runJob (job: J): boolean {
     this.#running = true
     while (job.next < job.actions.length) {
+      const tail = this.#tail
+      if (tail !== undefined && this.#handler.ordered?.(job.actions[job.next] as S) === true) {
+        // A send waits for the detached lists before it, so the wire order is the list order.
+        tail.then(() => { this.#drain() }, () => { this.#drain() })
+        return false
+      }
       const action = job.actions[job.next++] as S
       let result: void | PromiseLike<void>
       try {
@@ -94,6 +113,10 @@ export class SerialRunner<S, J extends Job<S>> {
         return true
       }
       if (result !== undefined && typeof result.then === 'function') {
+        if (this.#handler.detach?.(job, action) === true) {
+          this.#detach(job, action, result)
+          return true
+        }
         result.then(
           () => { this.#drain() },
           (error: unknown) => { this.#fail(job, action, error); this.#drain() }
@@ -105,6 +128,43 @@ export class SerialRunner<S, J extends Job<S>> {
     this.#running = false
     this.#handler.completed(job)
     return true
+  }
+
+  /**
+   * Lets the list finish after `pending` settles and after every earlier detached list, and
+   * moves on. The rest of the list is synchronous (see `detach`), so it runs in one go.
+   */
+  #detach (job: J, action: S, pending: PromiseLike<void>): void {
+    this.#head++
+    this.#running = false
+    const before = this.#tail ?? Promise.resolve()
+    const tail: Promise<void> = before.then(() => pending).then(
+      () => { this.#finishDetached(job) },
+      (error: unknown) => { this.#guard(() => { this.#handler.failed(job, action, error) }) })
+    this.#tail = tail
+    void tail.then(() => { if (this.#tail === tail) this.#tail = undefined })
+  }
+
+  #finishDetached (job: J): void {
+    while (job.next < job.actions.length) {
+      const action = job.actions[job.next++] as S
+      try {
+        this.#handler.step(job, action)
+      } catch (error) {
+        this.#guard(() => { this.#handler.failed(job, action, error) })
+        return
+      }
+    }
+    this.#guard(() => { this.#handler.completed(job) })
+  }
+
+  /** A handler callback that throws (a bug in it) is reported as an uncaught exception, never lost, and never wedges the chain. */
+  #guard (callback: () => void): void {
+    try {
+      callback()
+    } catch (error) {
+      process.nextTick(() => { throw error })
+    }
   }
 
   #fail (job: J, action: S, error: unknown): void {

@@ -66,6 +66,7 @@ export class Session {
     this.#steps = new SessionSteps({
       store: options.store,
       queueStore: options.queueStore,
+      pipelineDeliveries: options.pipelineDeliveries,
       onError,
       released: (packetId) => { this.#ids.release(packetId); this.#drainPending() },
       inboundQos1Settled: () => { this.#window.qos1Settled() },
@@ -297,7 +298,7 @@ export class Session {
     const job = this.#steps.job(transition.actions)
     job.stored = stored
     job.dequeuedSeq = dequeuedSeq
-    this.#runner.enqueue(job)
+    this.#enqueue(this.#runner, job)
   }
 
   /** Moves queued messages out while attached and (for QoS 1/2) quota and ids allow, FIFO. */
@@ -330,12 +331,12 @@ export class Session {
     this.#inbound.clear()
     this.#ids.clear()
     if (this.#store === undefined) return
-    if (this.#inboundRunner === this.#runner) return this.#runner.enqueue(this.#steps.job([{ type: 'discardFlows' }]))
+    if (this.#inboundRunner === this.#runner) return this.#runner.enqueue(this.#steps.barrierJob([{ type: 'discardFlows' }]))
     // Two runners: each erases the records of its own direction, behind the lists that wrote
     // them and ahead of the new connection's, so neither runner waits for the other (a delivery
     // held by the application must never hold back this side's publications).
-    this.#runner.enqueue(this.#steps.job(outbound.map(packetId => ({ type: 'erase' as const, direction: 'outbound' as const, packetId: packetId as PacketId }))))
-    this.#inboundRunner.enqueue(this.#steps.job(inbound.map(packetId => ({ type: 'erase' as const, direction: 'inbound' as const, packetId: packetId as PacketId }))))
+    this.#runner.enqueue(this.#steps.barrierJob(outbound.map(packetId => ({ type: 'erase' as const, direction: 'outbound' as const, packetId: packetId as PacketId }))))
+    this.#inboundRunner.enqueue(this.#steps.barrierJob(inbound.map(packetId => ({ type: 'erase' as const, direction: 'inbound' as const, packetId: packetId as PacketId }))))
   }
 
   /** A new inbound QoS 2 flow whose list failed before its PUBREC: forget it again, so a resend is new. */
@@ -344,18 +345,24 @@ export class Session {
     this.#inbound.delete(flow.packetId)
     this.#window.qos2Ended(flow.packetId)
     traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
-    this.#inboundRunner.enqueueNext(this.#steps.job([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
+    this.#inboundRunner.enqueueNext(this.#steps.barrierJob([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
   }
 
   #run (actions: readonly Action[], written?: Done, countsQos1 = false, newInbound?: InboundFlow): void {
     if (actions.length === 0 && written === undefined) return
-    this.#runner.enqueue(this.#steps.job(actions, written, countsQos1, newInbound))
+    this.#enqueue(this.#runner, this.#steps.job(actions, written, countsQos1, newInbound))
+  }
+
+  /** Queues a list; one that will wait has its first store call issued now (SessionSteps.prefetch). */
+  #enqueue (runner: SerialRunner<Step, SessionJob>, job: SessionJob): void {
+    if (runner.busy) this.#steps.prefetch(job)
+    runner.enqueue(job)
   }
 
   /** A received PUBLISH or PUBREL's list: behind the earlier ones, in arrival order. */
   #runInbound (actions: readonly Action[], countsQos1 = false, newInbound?: InboundFlow): void {
     if (actions.length === 0) return
-    this.#inboundRunner.enqueue(this.#steps.job(actions, undefined, countsQos1, newInbound))
+    this.#enqueue(this.#inboundRunner, this.#steps.job(actions, undefined, countsQos1, newInbound))
   }
 }
 

@@ -48,11 +48,17 @@ export interface SessionJob extends Job<Step> {
   stored?: Done | undefined
   /** A new outbound flow started from the pending queue: its queue entry, removed in the same turn as the flow is written. */
   dequeuedSeq?: number | undefined
+  /** The store call of the first action, issued early (see `SessionSteps.prefetch`). */
+  prefetched?: { readonly result: Promise<void> | void } | { readonly error: unknown } | undefined
+  /** A list that removes flows wholesale (clean start, undo): nothing is prefetched while one waits. */
+  barrier?: boolean
 }
 
 export interface SessionStepsOptions {
   readonly store: SessionFlowStore | undefined
   readonly queueStore?: SessionQueueStore | undefined
+  /** See SessionOptions.pipelineDeliveries. */
+  readonly pipelineDeliveries?: boolean | undefined
   readonly onError: (error: Error) => void
   /** An outbound flow's end is stored: free its id (the session then drains its queue). */
   readonly released: (packetId: PacketId) => void
@@ -73,6 +79,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   #faulted = false
   offlineQos0 = 0
   discarded = 0
+  /** Barrier lists (discard, erase, undo) enqueued and not yet finished. */
+  #barriers = 0
 
   constructor (options: SessionStepsOptions) {
     this.#options = options
@@ -110,6 +118,66 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     return { actions, next: 0, epoch: this.#epoch, generation: this.#generation, io: this.#io, written, countsQos1, newInbound, skippedSend: false }
   }
 
+  /** A list that removes flows wholesale: until it has run, no later list's store call is issued early. */
+  barrierJob (actions: readonly Step[]): SessionJob {
+    const job = this.job(actions)
+    job.barrier = true
+    this.#barriers++
+    return job
+  }
+
+  /**
+   * Group commit within a session. A list waiting behind others whose first action is a store
+   * call (a new flow's `persist`, a flow's `forget`) has that call issued at once; the list
+   * still runs in its turn and awaits the result there, so nothing is sent earlier than before,
+   * but a store that commits per turn (lmdb) writes many flows of one session in one commit
+   * instead of one commit per message. Safe because calls for one packet id never overlap (the
+   * next change of an id waits for the peer's answer to a packet sent after the previous one
+   * was stored), and nothing is issued early while a barrier list (clean start, undo) waits.
+   */
+  prefetch (job: SessionJob): void {
+    if (this.#options.store === undefined || this.#barriers > 0 || job.next !== 0 || job.prefetched !== undefined) return
+    const first = job.actions[0]
+    if (first === undefined || (first.type !== 'persist' && first.type !== 'forget')) return
+    try {
+      const result = this.#storeCall(job, first)
+      if (result !== undefined && typeof result.then === 'function') result.then(undefined, () => {}) // awaited in its turn
+      job.prefetched = { result }
+    } catch (error) {
+      job.prefetched = { error }
+    }
+  }
+
+  /** Detached lists (runner.ts): an inbound delivery whose acknowledgement is all that is left. */
+  detach (job: SessionJob, step: Step): boolean {
+    if (step.type !== 'deliver' || this.#options.pipelineDeliveries !== true) return false
+    for (let i = job.next; i < job.actions.length; i++) if (job.actions[i]?.type !== 'send') return false
+    return true
+  }
+
+  /** Sends keep the list order on the wire, behind detached lists. */
+  ordered (step: Step): boolean { return step.type === 'send' }
+
+  /** The store call of a `persist` or `forget` step. */
+  #storeCall (job: SessionJob, step: Extract<Step, { type: 'persist' | 'forget' }>): Promise<void> | void {
+    const store = this.#options.store
+    if (store === undefined) return
+    if (step.type === 'forget') return step.direction === 'inbound' ? store.inboundFlowEnded(step.packetId) : store.outboundFlowEnded(step.packetId)
+    const result = step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
+    return job.dequeuedSeq !== undefined ? this.#dequeued(job, result) : result
+  }
+
+  /** The store call's result: the one issued early for the first action, else a new call. */
+  #take (job: SessionJob, step: Extract<Step, { type: 'persist' | 'forget' }>): Promise<void> | void {
+    const early = job.prefetched
+    if (early !== undefined && job.next === 1) {
+      job.prefetched = undefined
+      if ('error' in early) throw early.error
+      return early.result
+    }
+    return this.#storeCall(job, step)
+  }
+
   /** Calls a user callback; a throw from it is reported, never lost, and never breaks the session. */
   settle (done: Done, error: Error | undefined): void {
     try {
@@ -124,8 +192,7 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     switch (step.type) {
       case 'persist': {
         if (store === undefined) return this.#stored(job, undefined)
-        let result = step.direction === 'outbound' ? store.outboundFlowChanged(step.flow) : store.inboundFlowStarted(step.flow)
-        if (job.dequeuedSeq !== undefined) result = this.#dequeued(job, result)
+        const result = this.#take(job, step)
         if (job.stored === undefined) return result
         if (result === undefined || typeof result.then !== 'function') return this.#stored(job, undefined)
         return result.then(() => { this.#stored(job, undefined) })
@@ -138,8 +205,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
         if (job.io === undefined) throw new InvalidArgumentError('a delivery needs the connection it arrived on')
         return job.io.deliver(step.message, step.packetId)
       case 'forget': {
-        if (step.direction === 'inbound') return store?.inboundFlowEnded(step.packetId)
-        const stored = store?.outboundFlowEnded(step.packetId)
+        if (step.direction === 'inbound') return this.#take(job, step)
+        const stored = this.#take(job, step)
         if (stored !== undefined && typeof stored.then === 'function') return stored.then(() => { this.#ended(job, step.packetId, step.outcome, true) })
         this.#ended(job, step.packetId, step.outcome, true)
         return
@@ -152,6 +219,7 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   }
 
   completed (job: SessionJob): void {
+    if (job.barrier === true) this.#barriers--
     if (job.countsQos1 && job.epoch === this.#epoch) this.#options.inboundQos1Settled()
     if (job.written === undefined) return
     if (!job.skippedSend) return this.settle(job.written, undefined)
@@ -160,6 +228,7 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   }
 
   failed (job: SessionJob, step: Step, thrown: unknown): void {
+    if (job.barrier === true) this.#barriers--
     const error = asError(step, thrown)
     if (step.type === 'persist') this.#stored(job, error)
     if (job.epoch === this.#epoch) this.#faulted = true

@@ -54,6 +54,14 @@ export interface SessionOptions {
    * Default false: one runner for everything.
    */
   readonly independentInbound?: boolean
+  /**
+   * A delivery that returns a promise (the broker: routed, waiting for the copies to be stored)
+   * no longer holds back the next received PUBLISH: the next one is delivered at once, and the
+   * acknowledgements still leave in arrival order, each after its own delivery settled. For an
+   * owner whose delivery is instantaneous routing (the broker), not an application handler that
+   * must see one message at a time (the client). Default false.
+   */
+  readonly pipelineDeliveries?: boolean
   /** Queue QoS 0 messages while detached instead of dropping them. Default false. */
   readonly queueQos0WhenOffline?: boolean
   /** Pending queue bound in messages; default 1000. */
