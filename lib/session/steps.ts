@@ -52,6 +52,8 @@ export interface SessionJob extends Job<Step> {
   prefetched?: { readonly result: Promise<void> | void } | { readonly error: unknown } | undefined
   /** A list that removes flows wholesale (clean start, undo): nothing is prefetched while one waits. */
   barrier?: boolean
+  /** Its `persist` (a new inbound QoS 2 flow) and the `deliver` after it ran as one step. */
+  persistedWithDelivery?: boolean
 }
 
 export interface SessionStepsOptions {
@@ -150,7 +152,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
 
   /** Detached lists (runner.ts): an inbound delivery whose acknowledgement is all that is left. */
   detach (job: SessionJob, step: Step): boolean {
-    if (step.type !== 'deliver' || this.#options.pipelineDeliveries !== true) return false
+    if (this.#options.pipelineDeliveries !== true) return false
+    if (step.type !== 'deliver' && !(step.type === 'persist' && job.persistedWithDelivery === true)) return false
     for (let i = job.next; i < job.actions.length; i++) if (job.actions[i]?.type !== 'send') return false
     return true
   }
@@ -193,6 +196,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
       case 'persist': {
         if (store === undefined) return this.#stored(job, undefined)
         const result = this.#take(job, step)
+        const next = job.actions[job.next]
+        if (step.direction === 'inbound' && next?.type === 'deliver' && this.#options.pipelineDeliveries === true) return this.#withDelivery(job, next, result)
         if (job.stored === undefined) return result
         if (result === undefined || typeof result.then !== 'function') return this.#stored(job, undefined)
         return result.then(() => { this.#stored(job, undefined) })
@@ -253,6 +258,24 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     if (flowWrite === undefined) return removal
     if (removal === undefined) return flowWrite
     return Promise.all([flowWrite, removal]).then(() => undefined)
+  }
+
+  /**
+   * A new inbound QoS 2 flow: its record and the delivery (for the broker: the routed copies'
+   * writes) are issued in the same turn, so a store that commits per turn records them in one
+   * transaction. Stored one after the other, a crash between the two writes left a flow whose
+   * resent PUBLISH is taken as a duplicate (v5 [MQTT-4.3.3-10]) while no copy exists: a message
+   * acknowledged with PUBREC and lost. The PUBREC still waits for both.
+   */
+  #withDelivery (job: SessionJob, deliver: Extract<Step, { type: 'deliver' }>, stored: Promise<void> | void): Promise<void> | void {
+    if (job.io === undefined) throw new InvalidArgumentError('a delivery needs the connection it arrived on')
+    job.next++
+    job.persistedWithDelivery = true
+    const delivered = job.io.deliver(deliver.message, deliver.packetId)
+    if (stored === undefined || typeof stored.then !== 'function') return delivered
+    if (delivered === undefined || typeof delivered.then !== 'function') return stored
+    stored.then(undefined, () => {}) // reported through the combined promise
+    return Promise.all([stored, delivered]).then(() => undefined)
   }
 
   /** Tells a job's `stored` callback, once. */

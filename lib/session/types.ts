@@ -60,6 +60,11 @@ export interface SessionOptions {
    * acknowledgements still leave in arrival order, each after its own delivery settled. For an
    * owner whose delivery is instantaneous routing (the broker), not an application handler that
    * must see one message at a time (the client). Default false.
+   *
+   * It also issues a new inbound QoS 2 flow's record and its delivery in the same turn (a store
+   * that commits per turn writes the flow and the routed copies in one transaction), instead of
+   * delivering only once the record is stored: for an owner whose delivery writes to the same
+   * store, this closes the window where a crash left the flow recorded but no copy stored.
    */
   readonly pipelineDeliveries?: boolean
   /** Queue QoS 0 messages while detached instead of dropping them. Default false. */
