@@ -141,6 +141,8 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     if (this.#options.store === undefined || this.#barriers > 0 || job.next !== 0 || job.prefetched !== undefined) return
     const first = job.actions[0]
     if (first === undefined || (first.type !== 'persist' && first.type !== 'forget')) return
+    // A new inbound flow's record goes with its delivery, in the same turn (#withDelivery).
+    if (first.type === 'persist' && first.direction === 'inbound' && this.#options.pipelineDeliveries === true) return
     try {
       const result = this.#storeCall(job, first)
       if (result !== undefined && typeof result.then === 'function') result.then(undefined, () => {}) // awaited in its turn
