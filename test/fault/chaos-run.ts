@@ -29,6 +29,8 @@ export interface ChaosRunOptions {
   readonly log?: (line: string) => void
   /** lmdb without the sync at commit (the process never dies in this scenario; only faster). */
   readonly noSync?: boolean
+  /** The broker's per-session queue bound (default the broker's, 10,000 messages). */
+  readonly maxQueuedMessages?: number
 }
 
 export interface ChaosReport {
@@ -40,6 +42,8 @@ export interface ChaosReport {
   readonly reconnects: number
   readonly sessionsLost: number
   readonly publishFailures: number
+  /** Copies the broker refused because a subscriber's pending queue was full (a configured limit, not a fault). */
+  readonly queueFullRefused: number
   readonly errors: string[]
   /** Empty when every publisher finished and every subscriber got every acknowledged message. */
   readonly wedged: string
@@ -55,7 +59,8 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
   const flows = new FlowWatch()
   const errors: string[] = []
   let collecting = true
-  const broker = createBroker({ persistence: store, sysInterval: 0 })
+  const limits = o.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: o.maxQueuedMessages, maxQueuedBytes: 4 * 2 ** 30 }
+  const broker = createBroker({ persistence: store, sysInterval: 0, ...limits })
   broker.on('clientError', (client, error) => { if (collecting) errors.push(`broker, ${client?.clientId ?? '?'}: ${error.name} ${error.message}`) })
   let proxy: ChaosProxy | undefined
   let traffic: Traffic | undefined
@@ -94,6 +99,8 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
     await new Promise(resolve => setTimeout(resolve, 300))
     const stats = traffic.clientStats()
     collecting = false
+    let queueFullRefused = 0
+    for (const cs of broker.context.registry.values()) queueFullRefused += cs.session.stats.dropped.queueFullRefused
     errors.push(...stats.protocolErrors, ...stats.sessionErrors, ...traffic.tally.failures)
     return {
       seed: o.seed,
@@ -104,6 +111,7 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
       reconnects: stats.connects - traffic.clients.length,
       sessionsLost: stats.sessionsLost,
       publishFailures: traffic.tally.failed,
+      queueFullRefused,
       errors,
       wedged,
       durationMs: Date.now() - started
@@ -128,7 +136,7 @@ export function formatChaos (r: ChaosReport): string {
     `chaos seed ${r.seed}: ${v.published[0] + v.published[1] + v.published[2]} messages (QoS 0/1/2: ${v.published.join('/')}), ` +
     `${v.deliveries} deliveries, ${r.cuts} cuts (${r.midPacketCuts} mid-packet), ${r.reconnects} reconnects, ${r.connections} proxied connections, ${Math.round(r.durationMs / 1000)} s`,
     `  lost ${v.lost}, QoS 2 duplicates ${v.duplicatesQos2}, QoS 0 duplicates ${v.duplicatesQos0}, QoS 1 duplicates ${v.duplicatesQos1} (allowed), ` +
-    `order violations ${v.orderViolations}, unknown ${v.unknown}, sessions lost ${r.sessionsLost}, publish failures ${r.publishFailures}`,
+    `order violations ${v.orderViolations}, unknown ${v.unknown}, sessions lost ${r.sessionsLost}, publish failures ${r.publishFailures}, refused by a full queue ${r.queueFullRefused}`,
     ...(r.wedged === '' ? [] : [`  WEDGED: ${r.wedged}`]),
     ...v.problems.map(p => `  ${p}`),
     ...r.errors.slice(0, 10).map(e => `  error: ${e}`)

@@ -27,6 +27,7 @@ test('v5 [MQTT-4.3.3-10] [MQTT-4.4.0-1] [MQTT-4.6.0-5] [MQTT-4.6.0-6] v3.1.1 [MQ
   t.is(v.unknown, 0)
   t.is(report.sessionsLost, 0, 'every reconnection resumed its session')
   t.is(report.publishFailures, 0)
+  t.is(report.queueFullRefused, 0, 'no copy was dropped by a full queue (which would hide a loss)')
   t.is(v.acknowledged[1], v.published[1], 'every QoS 1 message got its PUBACK')
   t.is(v.acknowledged[2], v.published[2], 'every QoS 2 message got its PUBREC')
   t.true(report.cuts >= 50, `the proxy cut ${report.cuts} connections`)

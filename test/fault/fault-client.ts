@@ -25,7 +25,7 @@ export interface FaultClientOptions {
   readonly rng: Rng
   /** Pause before a reconnection, in ms: [min, max]. Default [5, 40]. */
   readonly reconnectDelay?: readonly [number, number]
-  /** v5: the Receive Maximum announced in CONNECT (bounds what the broker has in flight to us). */
+  /** v5: the Receive Maximum announced in CONNECT (bounds what the broker has in flight to us); 3.1.1 has none. */
   readonly receiveMaximum?: number
   /** A message handed to the application (a QoS 2 one only once per flow). */
   readonly deliver?: (message: ApplicationMessage) => void
@@ -175,7 +175,7 @@ export class FaultClient {
         socket.write(encode(packet, version))
       },
       deliver: (message) => { this.#o.deliver?.(message) }
-    }, { resumed: present, peerReceiveMaximum: receiveMaximum ?? 65535, receiveMaximum: this.#o.receiveMaximum ?? 65535 })
+    }, { resumed: present, peerReceiveMaximum: receiveMaximum ?? 65535, receiveMaximum: version === 5 ? this.#o.receiveMaximum ?? 65535 : 65535 })
     // Subscriptions not yet granted go (again) on this connection; a lost session loses them all.
     for (const packetId of this.#subscribeIds.keys()) this.session.releasePacketId(packetId)
     this.#subscribeIds.clear()
