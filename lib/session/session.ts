@@ -355,6 +355,7 @@ export class Session {
 
   /** Queues a list; one that will wait has its first store call issued now (SessionSteps.prefetch). */
   #enqueue (runner: SerialRunner<Step, SessionJob>, job: SessionJob): void {
+    if (!this.#runner.busy && !this.#inboundRunner.busy) this.#steps.prefetchIdle()
     if (runner.busy) this.#steps.prefetch(job)
     runner.enqueue(job)
   }

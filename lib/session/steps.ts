@@ -83,6 +83,12 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   discarded = 0
   /** Barrier lists (discard, erase, undo) enqueued and not yet finished. */
   #barriers = 0
+  /**
+   * A list with a store call waits without it having been issued early (a barrier was in the
+   * way): no later list's call may be issued before it, or the store could hold a later flow
+   * and not an earlier one after a crash. Lifted when the session's runners are idle again.
+   */
+  #held = false
 
   constructor (options: SessionStepsOptions) {
     this.#options = options
@@ -138,9 +144,10 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
    * was stored), and nothing is issued early while a barrier list (clean start, undo) waits.
    */
   prefetch (job: SessionJob): void {
-    if (this.#options.store === undefined || this.#barriers > 0 || job.next !== 0 || job.prefetched !== undefined) return
+    if (this.#options.store === undefined || this.#held || job.next !== 0 || job.prefetched !== undefined) return
     const first = job.actions[0]
     if (first === undefined || (first.type !== 'persist' && first.type !== 'forget')) return
+    if (this.#barriers > 0) { this.#held = true; return }
     // A new inbound flow's record goes with its delivery, in the same turn (#withDelivery).
     if (first.type === 'persist' && first.direction === 'inbound' && this.#options.pipelineDeliveries === true) return
     try {
@@ -151,6 +158,9 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
       job.prefetched = { error }
     }
   }
+
+  /** The session's runners are idle: every list's store calls have been issued in order. */
+  prefetchIdle (): void { this.#held = false }
 
   /** Detached lists (runner.ts): an inbound delivery whose acknowledgement is all that is left. */
   detach (job: SessionJob, step: Step): boolean {
