@@ -14,7 +14,7 @@ import { generate } from 'mqtt-packet'
 import { InvalidArgumentError, MalformedPacketError, type QosmosError } from '../core/errors.js'
 import { toMqttPacket } from './codec-encode.js'
 import { encodeAck, encodePublish, type PublishTemplates } from './fast-codec.js'
-import { PacketCode, readVariableByteInteger, vbiSize } from './frame.js'
+import { PacketCode, readVariableByteInteger, vbiSize, writeVariableByteInteger } from './frame.js'
 import type { ConnectPacket, Packet, ProtocolVersion, PublishPacket, UserProperties } from './packets.js'
 import { BodyScan, scanBody } from './scan.js'
 import { validatePacket } from './validate.js'
@@ -96,14 +96,7 @@ function removeEmptyUserName (bytes: Buffer, password: Buffer): Buffer {
   const cut = bytes.length - (2 + password.length) - 2
   const out = Buffer.allocUnsafe(1 + vbiSize(remaining) + remaining)
   out[0] = bytes[0] as number
-  let p = 1
-  let n = remaining
-  do {
-    let b = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) b |= 0x80
-    out[p++] = b
-  } while (n > 0)
+  const p = writeVariableByteInteger(out, 1, remaining)
   bytes.copy(out, p, h, cut)
   bytes.copy(out, p + cut - h, cut + 2)
   const flagsAt = connectFlagsOffset(out)

@@ -8,7 +8,7 @@
  * semantic checks (validate.ts) after; the encoder validates a packet before writing it, except
  * for a copy of a PUBLISH it has just validated and encoded (see PublishTemplates).
  */
-import { PacketCode } from './frame.js'
+import { PacketCode, vbiSize, writeVariableByteInteger } from './frame.js'
 import type { ProtocolVersion, PublishAckPacket, PublishPacket, PublishProperties, QoS } from './packets.js'
 
 const ACK_TYPES = [undefined, undefined, undefined, undefined, 'puback', 'pubrec', 'pubrel', 'pubcomp'] as const
@@ -73,9 +73,6 @@ export function encodeAck (packet: PublishAckPacket, version: ProtocolVersion): 
   return out
 }
 
-function vbiBytes (value: number): number {
-  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4
-}
 
 /** Encodes a PUBLISH without properties; undefined when it has properties (the general path's job). */
 export function encodePublish (packet: PublishPacket, version: ProtocolVersion): Buffer | undefined {
@@ -83,16 +80,9 @@ export function encodePublish (packet: PublishPacket, version: ProtocolVersion):
   const topicLength = Buffer.byteLength(packet.topic)
   const qos = packet.qos
   const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + packet.payload.length
-  const out = Buffer.allocUnsafe(1 + vbiBytes(remaining) + remaining)
+  const out = Buffer.allocUnsafe(1 + vbiSize(remaining) + remaining)
   out[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0)
-  let p = 1
-  let rest = remaining
-  do {
-    let byte = rest % 128
-    rest = Math.floor(rest / 128)
-    if (rest > 0) byte |= 0x80
-    out[p++] = byte
-  } while (rest > 0)
+  let p = writeVariableByteInteger(out, 1, remaining)
   p = out.writeUInt16BE(topicLength, p)
   p += out.write(packet.topic, p, 'utf8')
   if (qos > 0) p = out.writeUInt16BE(packet.packetId as number, p)

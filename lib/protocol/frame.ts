@@ -101,3 +101,16 @@ export function vbiError (code: number, what: string): MalformedPacketError {
 export function vbiSize (n: number): number {
   return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4
 }
+
+/** Writes `n` as a Variable Byte Integer (v5 1.5.5) at `pos`; returns the position after it. */
+export function writeVariableByteInteger (out: Buffer, pos: number, n: number): number {
+  let p = pos
+  let rest = n
+  do {
+    let byte = rest % 128
+    rest = Math.floor(rest / 128)
+    if (rest > 0) byte |= 0x80
+    out[p++] = byte
+  } while (rest > 0)
+  return p
+}
