@@ -15,7 +15,7 @@ export interface BrokerProcess {
 
 /** Starts the broker on `dataDir`; resolves once it listens (on a free port of 127.0.0.1). */
 export async function startBrokerProcess (dataDir: string): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ['--import=tsx', RUN, 'broker', '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--sys-interval', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import=tsx', RUN, 'broker', '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--sys-interval', '0', '--max-queued-messages', '1000000', '--max-queued-bytes', '4000000000', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const exited = new Promise<number | string | null>(resolve => child.once('exit', (code, signal) => { resolve(code ?? signal) }))
   const port = await new Promise<number>((resolve, reject) => {
