@@ -1,7 +1,8 @@
 // Child process of lmdb-disk-full.test.ts: a broker on the lmdb store in DIR (a full tmpfs),
 // publishers filling it. Prints one JSON line with what happened, then exits. (lmdb's native
-// writer has been seen to abort the process at exit after a failed commit on a full disk, so the
-// scenario runs here, where that cannot take the test runner with it.)
+// writer has been seen to corrupt its heap after a failed commit of overflow pages (values
+// above one page) on a full disk, so the scenario runs here, where that cannot take the test
+// runner with it, and with payloads that fit in a page.)
 import { openLmdbBackend } from '../../lib/persistence/lmdb.js'
 import { startBroker } from '../../spec-tests/_harness/broker.js'
 
@@ -12,8 +13,8 @@ const result = { acknowledged: 0, refused: false, publisherClosed: false, bystan
 try {
   const watcher = await b.connected(5)
   const pub = await b.connected(5)
-  for (let i = 0; i < 2000 && !result.refused; i++) {
-    pub.send({ type: 'publish', topic: `fill/${i}`, payload: Buffer.alloc(8192, 2), qos: 1, packetId: (i % 60000) + 1, retain: true, dup: false })
+  for (let i = 0; i < 10000 && !result.refused; i++) {
+    pub.send({ type: 'publish', topic: `fill/${i}`, payload: Buffer.alloc(1500, 2), qos: 1, packetId: (i % 60000) + 1, retain: true, dup: false })
     const answer = await pub.next(5000).catch(() => undefined)
     if (answer?.type === 'puback') result.acknowledged++
     else result.refused = true

@@ -26,13 +26,13 @@ async function withFullDisk (body: (dir: string) => Promise<void>): Promise<void
 }
 
 const big = (i: number): { message: { topic: string, payload: Buffer, qos: 1, retain: true }, receivedAt: number } =>
-  ({ message: { topic: `fill/${i}`, payload: Buffer.alloc(8192, 1), qos: 1, retain: true }, receivedAt: 1 })
+  ({ message: { topic: `fill/${i}`, payload: Buffer.alloc(1500, 1), qos: 1, retain: true }, receivedAt: 1 })
 
 run(isRoot ? 'disk full: the write fails with a StorageError naming the I/O error, and the store keeps working for what fits' : 'disk full (skipped: mounting a tmpfs needs root)', async t => {
   await withFullDisk(async path => {
     const store = await openLmdbBackend({ path })
     let failure: unknown
-    for (let i = 0; i < 2000 && failure === undefined; i++) {
+    for (let i = 0; i < 10000 && failure === undefined; i++) {
       await store.retainedChanged(`fill/${i}`, big(i)).catch((e: unknown) => { failure = e })
     }
     t.true(failure instanceof StorageError, String(failure))
