@@ -6,7 +6,7 @@
  */
 import type { ApplicationMessage } from '../qos/types.js'
 import { forwardable } from './message-expiry.js'
-import { filterMatches } from './topic-match.js'
+import { filterMatches } from '../protocol/topics.js'
 
 export interface RetainedEntry { readonly message: ApplicationMessage, readonly receivedAt: number }
 

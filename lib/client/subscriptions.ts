@@ -8,7 +8,7 @@ import { ClientClosedError, SubscribeRejectedError } from '../core/errors.js'
 import type { SubackPacket, SubscribePacket, SubscribeProperties, SubscriptionRequest, UnsubackPacket, UnsubscribePacket } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'
 import { MessageStream } from './message-stream.js'
-import { topicMatches } from './topic-match.js'
+import { filterMatches, parseSharedSubscription } from '../protocol/topics.js'
 
 type Request =
   | { readonly kind: 'subscribe', readonly packet: SubscribePacket, readonly resolve: (ack: SubackPacket) => void, readonly reject: (error: Error) => void }
@@ -123,7 +123,7 @@ export class Subscriptions {
   route (message: ApplicationMessage, track: boolean): Array<Promise<void>> {
     const waits: Array<Promise<void>> = []
     for (const entry of this.#streams) {
-      if (!entry.filters.some(f => topicMatches(f, message.topic))) continue
+      if (!entry.filters.some(f => filterMatches(parseSharedSubscription(f)?.filter ?? f, message.topic))) continue
       const processed = entry.stream.push(message, track)
       if (processed !== undefined) waits.push(processed)
     }

@@ -18,6 +18,7 @@
 import { readFile } from 'node:fs/promises'
 import { InvalidArgumentError } from '../../core/errors.js'
 import type { QoS } from '../../protocol/packets.js'
+import { filterMatches } from '../../protocol/topics.js'
 import type { ApplicationMessage } from '../../qos/types.js'
 import type { ClientInfo, Refusal } from '../options.js'
 import { describeFsError } from './password-file.js'
@@ -68,23 +69,8 @@ export function filterProblem (filter: string): string | undefined {
   return undefined
 }
 
-/**
- * Whether topic name `topic` matches filter `filter`. A filter starting with a wildcard matches
- * no topic starting with '$' (v5 [MQTT-4.7.2-1], v3.1.1 [MQTT-4.7.2-1]); `a/#` matches `a`.
- */
-export function topicMatches (filter: string, topic: string): boolean {
-  const f = filter.split('/')
-  const t = topic.split('/')
-  if ((f[0] === '+' || f[0] === '#') && t[0]?.startsWith('$') === true) return false
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i]
-    if (level === '#') return true
-    const name = t[i]
-    if (name === undefined) return false
-    if (level !== '+' && level !== name) return false
-  }
-  return f.length === t.length
-}
+/** Whether a topic filter matches a topic name (v5 4.7): the one matcher of lib/protocol. */
+export const topicMatches = filterMatches
 
 /**
  * Whether every topic that filter `inner` matches is also matched by filter `outer`
