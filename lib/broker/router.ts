@@ -94,19 +94,21 @@ export class Router {
     if (subscriptionIds.length > 0 && target.protocolVersion === 5) {
       out = { ...out, properties: { ...out.properties, subscriptionIdentifiers: subscriptionIds } }
     }
+    // Only a session with a store records its copy: the others have nothing to wait for.
+    const tracked = target.persistent ? durable : undefined
     const forward = ctx.hooks.authorizeForward
     if (forward !== undefined) {
       const allowed = forward(target.info, out)
       if (allowed === false) { ctx.stats.publishDropped++; return }
       if (allowed !== true) {
         const copy = out
-        const stored = durable?.track()
+        const stored = tracked?.track()
         allowed.then(ok => { if (ok) { target.session.publish(copy, done, stored) } else { ctx.stats.publishDropped++; stored?.(undefined) } },
           (err: unknown) => { ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'); stored?.(undefined) })
         return
       }
     }
-    target.session.publish(out, done, durable?.track())
+    target.session.publish(out, done, tracked?.track())
   }
 }
 

@@ -50,8 +50,6 @@ export interface SessionJob extends Job<Step> {
   dequeuedSeq?: number | undefined
   /** The store call of the first action, issued early (see `SessionSteps.prefetch`). */
   prefetched?: { readonly result: Promise<void> | void } | { readonly error: unknown } | undefined
-  /** A list that removes flows wholesale (clean start, undo): nothing is prefetched while one waits. */
-  barrier?: boolean
   /** Its `persist` (a new inbound QoS 2 flow) and the `deliver` after it ran as one step. */
   persistedWithDelivery?: boolean
 }
@@ -81,12 +79,11 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   #faulted = false
   offlineQos0 = 0
   discarded = 0
-  /** Barrier lists (discard, erase, undo) enqueued and not yet finished. */
-  #barriers = 0
   /**
-   * A list with a store call waits without it having been issued early (a barrier was in the
-   * way): no later list's call may be issued before it, or the store could hold a later flow
-   * and not an earlier one after a crash. Lifted when the session's runners are idle again.
+   * No store call is issued early: a barrier list (clean start, erase, undo) was enqueued, and
+   * no later list's call may overtake it, nor the call of a list waiting behind it (the store
+   * could then hold a later flow and not an earlier one after a crash). Lifted when the
+   * session's runners are idle again.
    */
   #held = false
 
@@ -126,12 +123,10 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     return { actions, next: 0, epoch: this.#epoch, generation: this.#generation, io: this.#io, written, countsQos1, newInbound, skippedSend: false }
   }
 
-  /** A list that removes flows wholesale: until it has run, no later list's store call is issued early. */
+  /** A list that removes flows wholesale: from now until the runners are idle, no store call is issued early. */
   barrierJob (actions: readonly Step[]): SessionJob {
-    const job = this.job(actions)
-    job.barrier = true
-    this.#barriers++
-    return job
+    this.#held = true
+    return this.job(actions)
   }
 
   /**
@@ -147,7 +142,6 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
     if (this.#options.store === undefined || this.#held || job.next !== 0 || job.prefetched !== undefined) return
     const first = job.actions[0]
     if (first === undefined || (first.type !== 'persist' && first.type !== 'forget')) return
-    if (this.#barriers > 0) { this.#held = true; return }
     // A new inbound flow's record goes with its delivery, in the same turn (#withDelivery).
     if (first.type === 'persist' && first.direction === 'inbound' && this.#options.pipelineDeliveries === true) return
     try {
@@ -236,7 +230,6 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   }
 
   completed (job: SessionJob): void {
-    if (job.barrier === true) this.#barriers--
     if (job.countsQos1 && job.epoch === this.#epoch) this.#options.inboundQos1Settled()
     if (job.written === undefined) return
     if (!job.skippedSend) return this.settle(job.written, undefined)
@@ -245,7 +238,6 @@ export class SessionSteps implements JobHandler<Step, SessionJob> {
   }
 
   failed (job: SessionJob, step: Step, thrown: unknown): void {
-    if (job.barrier === true) this.#barriers--
     const error = asError(step, thrown)
     if (step.type === 'persist') this.#stored(job, error)
     if (job.epoch === this.#epoch) this.#faulted = true
