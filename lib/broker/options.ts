@@ -18,13 +18,9 @@ export interface ClientInfo {
   readonly certificate: Readonly<Record<string, unknown>> | undefined
 }
 
-export interface AuthenticateRequest {
-  readonly clientId: string
-  readonly username: string | undefined
+/** What the authenticate hook decides on: the client and the password it sent. */
+export interface AuthenticateRequest extends ClientInfo {
   readonly password: Buffer | undefined
-  readonly protocolVersion: 3 | 4 | 5
-  readonly remoteAddress: string | undefined
-  readonly certificate: Readonly<Record<string, unknown>> | undefined
 }
 
 /**

@@ -41,10 +41,7 @@ export function handleConnect (ctx: BrokerContext, conn: Connection, packet: Con
 
   const authenticate = ctx.hooks.authenticate
   if (authenticate === undefined) return acceptConnect(ctx, conn, packet, info, undefined)
-  const decision = authenticate({
-    clientId, username: packet.username, password: packet.password, protocolVersion: packet.protocolVersion,
-    remoteAddress: info.remoteAddress, certificate: info.certificate
-  })
+  const decision = authenticate({ ...info, password: packet.password })
   if (decision === true || isRefusal(decision)) return finishAuth(ctx, conn, packet, info, decision)
   return decision.then(d => finishAuth(ctx, conn, packet, info, d))
 }
