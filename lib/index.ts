@@ -7,7 +7,7 @@ export { createBroker, createMemoryPair } from './broker/index.js'
 export type { Broker, BrokerEventMap, ListenerAddress } from './broker/index.js'
 export type {
   AuthenticateRequest, BrokerHooks, BrokerLimits, BrokerOptions, ClientInfo, Decision, EnhancedAuthResult, EnhancedAuthStep,
-  ListenOptions, Logger, Refusal, TlsListenOptions, WebSocketListenOptions
+  ListenOptions, Logger, Refusal, TcpListenOptions, TlsListenOptions, WebSocketListenOptions
 } from './broker/options.js'
 export { MemoryBackend } from './persistence/memory.js'
 export { openLmdbBackend, LmdbBackend, type LmdbOptions } from './persistence/lmdb.js'

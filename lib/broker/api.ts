@@ -1,6 +1,6 @@
 /** The public face of a broker (implemented in broker.ts). */
 import type { Duplex } from 'node:stream'
-import type { ListenOptions, TlsListenOptions, WebSocketListenOptions } from './options.js'
+import type { TcpListenOptions, TlsListenOptions, WebSocketListenOptions } from './options.js'
 
 export interface ListenerAddress {
   readonly protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss'
@@ -10,7 +10,7 @@ export interface ListenerAddress {
 
 export interface Broker {
   /** Listens for MQTT over TCP. Resolves with the bound address (port 0 picks a free port). */
-  listen (options?: ListenOptions): Promise<ListenerAddress>
+  listen (options?: TcpListenOptions): Promise<ListenerAddress>
   /** Listens for MQTT over TLS. */
   listenTls (options: TlsListenOptions): Promise<ListenerAddress>
   /** Listens for MQTT over WebSocket (subprotocol `mqtt`), on its own port or an existing server. */

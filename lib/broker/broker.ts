@@ -6,7 +6,8 @@
 import type { Duplex } from 'node:stream'
 import { QosmosError, StorageError } from '../core/errors.js'
 import { EventEmitter } from 'node:events'
-import type { BoundListener, PeerInfo } from '../transport/contract.js'
+import type { BoundListener, ByteStream, PeerInfo } from '../transport/contract.js'
+import { fromDuplex } from '../transport/duplex-stream.js'
 import { listenTcp } from '../transport/tcp.js'
 import { listenTls } from '../transport/tls.js'
 import { listenWebSocket } from '../transport/ws.js'
@@ -15,8 +16,9 @@ import { Connection } from './connection.js'
 import type { ConnectionState } from './connection-state.js'
 import { BrokerContext } from './context.js'
 import { dispatch } from './dispatch.js'
+import { KeepAliveWatch } from './keep-alive.js'
 import { channels, type BrokerEventMap } from './events.js'
-import type { BrokerOptions, ListenOptions, TlsListenOptions, WebSocketListenOptions } from './options.js'
+import type { BrokerOptions, TcpListenOptions, TlsListenOptions, WebSocketListenOptions } from './options.js'
 import { SessionRegistry } from './registry.js'
 import { Router } from './router.js'
 import { SysTopics } from './sys-topics.js'
@@ -26,6 +28,7 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
   readonly #listeners: BoundListener[] = []
   readonly #connections = new Set<Connection>()
   readonly #sys: SysTopics
+  readonly #keepAlive: KeepAliveWatch
   /** Settles when what the store held has been restored; connections wait for it. */
   readonly #ready: Promise<void>
   #restored = false
@@ -37,6 +40,7 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     ctx.registry = new SessionRegistry(ctx)
     ctx.router = new Router(ctx)
     this.#ctx = ctx
+    this.#keepAlive = new KeepAliveWatch(ctx.clock)
     this.#sys = new SysTopics(ctx, options.sysInterval ?? 10, () => this.#connections.size)
     this.#ready = this.#restore()
     // A failed restore is reported by `ready`, `listen*` and `close`; never unhandled.
@@ -72,9 +76,13 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     return this.#listeners.map(l => ({ protocol: l.protocol, host: l.host, port: l.port }))
   }
 
-  async listen (options: ListenOptions = {}): Promise<ListenerAddress> {
+  async listen (options: TcpListenOptions = {}): Promise<ListenerAddress> {
     await this.#ready
-    return this.#add(await listenTcp(options.port ?? 1883, options.host ?? '0.0.0.0', this.#onConnection))
+    const logger = this.#ctx.logger
+    return this.#add(await listenTcp(options.port ?? 1883, options.host ?? '0.0.0.0', this.#onConnection, {
+      ...(options.sockets === undefined ? {} : { sockets: options.sockets }),
+      onError: (err) => { logger.error({ err }, 'accepting a TCP connection failed') }
+    }))
   }
 
   async listenTls (options: TlsListenOptions): Promise<ListenerAddress> {
@@ -94,13 +102,15 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     return this.#add(await listenWebSocket(options, this.#onConnection))
   }
 
-  handle (stream: Duplex, info: PeerInfo = {}): void {
+  handle (stream: Duplex, info: PeerInfo = {}): void { this.#accept(fromDuplex(stream), info) }
+
+  #accept (stream: ByteStream, info: PeerInfo): void {
     if (this.#closing) { stream.destroy(); return }
     if (!this.#restored) {
-      this.#ready.then(() => { this.handle(stream, info) }, () => { stream.destroy() })
+      this.#ready.then(() => { this.#accept(stream, info) }, () => { stream.destroy() })
       return
     }
-    const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize, counters: this.#ctx.stats })
+    const conn = new Connection(stream, info, this.#handlers, { clock: this.#ctx.clock, maxPacketSize: this.#ctx.limits.maxPacketSize, counters: this.#ctx.stats, keepAlive: this.#keepAlive })
     this.#connections.add(conn)
   }
 
@@ -113,6 +123,7 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     // client stayed connected. New connections meanwhile are refused by `handle`.
     this.#ctx.registry.shutdown()
     for (const conn of this.#connections) conn.destroy()
+    this.#keepAlive.stop()
     await Promise.all(this.#listeners.map(l => l.close()))
     await this.#ready.catch(() => {})
     const store = this.#ctx.store
@@ -126,7 +137,7 @@ export class MqttBroker extends EventEmitter<BrokerEventMap> implements Broker {
     return { protocol: listener.protocol, host: listener.host, port: listener.port }
   }
 
-  readonly #onConnection = (stream: Duplex, peer: PeerInfo): void => { this.handle(stream, peer) }
+  readonly #onConnection = (stream: ByteStream, peer: PeerInfo): void => { this.#accept(stream, peer) }
 
   readonly #handlers = {
     packet: (conn: Connection, packet: Parameters<typeof dispatch>[2]) => dispatch(this.#ctx, conn, packet),

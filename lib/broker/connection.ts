@@ -5,12 +5,12 @@
  * owns the per-connection rules of the wire: keep alive, outbound Maximum Packet Size, outbound
  * topic aliases, Request Problem Information. It knows nothing of sessions or routing.
  */
-import type { Duplex } from 'node:stream'
-import type { Clock, TimerHandle } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
 import { ConnectionLostError, KeepAliveTimeoutError, QosmosError, ProtocolViolationError, UnsupportedProtocolVersionError } from '../core/errors.js'
 import { PacketDecoder, PublishTemplates, encode, encodeRouted } from '../protocol/index.js'
 import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket } from '../protocol/packets.js'
-import type { PeerInfo } from '../transport/contract.js'
+import type { ByteStream, PeerInfo, StreamSink } from '../transport/contract.js'
+import type { KeepAliveWatch, Watched } from './keep-alive.js'
 import { OutboundTopicAliases } from './topic-alias.js'
 
 export interface ConnectionHandlers {
@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   readonly maxPacketSize: number
   /** Broker-wide traffic counters this connection adds to ($SYS). */
   readonly counters?: TrafficCounters
+  /** The broker's one keep-alive timer. */
+  readonly keepAlive: KeepAliveWatch
 }
 
 export interface TrafficCounters {
@@ -49,16 +51,18 @@ const MAX_PACKET_SIZE_UNLIMITED = 268_435_460
  */
 const routedTemplates = new PublishTemplates()
 
-export class Connection {
+export class Connection implements StreamSink, Watched {
   readonly id = nextConnectionId++
   readonly peer: PeerInfo
-  readonly #stream: Duplex
+  readonly #stream: ByteStream
   readonly #decoder: PacketDecoder
   readonly #handlers: ConnectionHandlers
   readonly #clock: Clock
   readonly #counters: TrafficCounters
+  readonly #watch: KeepAliveWatch
   #version: ProtocolVersion | undefined
-  #queue: Array<Packet | QosmosError> = []
+  /** Packets (or a decoding error) waiting for a handler that returned a promise. */
+  #queue: Array<Packet | QosmosError> | undefined
   #busy = false
   #corked = false
   #closed = false
@@ -66,7 +70,9 @@ export class Connection {
   #accepted = false
   #keepAliveMs = 0
   #lastReceived = 0
-  #keepAliveTimer: TimerHandle | undefined
+  /** @internal KeepAliveWatch's fields. */
+  keepAliveAt = 0
+  keepAliveSlot = -1
 
   /** Negotiated from CONNECT (v5): what the client accepts. */
   maxPacketSizeOut = MAX_PACKET_SIZE_UNLIMITED
@@ -75,24 +81,22 @@ export class Connection {
   /** Application state the broker hangs on the connection (its session, client info). */
   context: unknown
 
-  constructor (stream: Duplex, peer: PeerInfo, handlers: ConnectionHandlers, options: ConnectionOptions) {
+  constructor (stream: ByteStream, peer: PeerInfo, handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#stream = stream
     this.peer = peer
     this.#handlers = handlers
     this.#clock = options.clock
     this.#counters = options.counters ?? NO_COUNTERS
+    this.#watch = options.keepAlive
     this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize })
     this.#lastReceived = this.#clock.now()
-    stream.on('data', this.#onData)
-    stream.on('error', this.#onStreamError)
-    stream.on('close', this.#onStreamClose)
-    stream.on('end', this.#onStreamClose)
+    stream.attach(this)
   }
 
   get protocolVersion (): ProtocolVersion | undefined { return this.#version }
   get closed (): boolean { return this.#closed }
   /** Bytes accepted for writing but not yet flushed to the peer. */
-  get pendingBytes (): number { return this.#stream.writableLength }
+  get pendingBytes (): number { return this.#stream.pendingBytes }
 
   /** Fixes the protocol level after CONNECT; the decoder follows it from there on. */
   setProtocolVersion (version: ProtocolVersion): void { this.#version = version }
@@ -101,7 +105,7 @@ export class Connection {
   accept (keepAliveSeconds: number): void {
     this.#accepted = true
     this.#keepAliveMs = keepAliveSeconds * 1000
-    if (this.#keepAliveMs > 0) this.#armKeepAlive(this.#keepAliveMs * 1.5)
+    if (this.#keepAliveMs > 0) this.#armKeepAlive(this.#lastReceived + this.#keepAliveMs * 1.5)
   }
 
   /**
@@ -163,10 +167,8 @@ export class Connection {
     }
     this.flush()
     this.#finish(error)
+    // The stream cuts off a peer that does not read after a grace period.
     this.#stream.end()
-    // A peer that does not read must not keep the socket open for ever.
-    const timer = setTimeout(() => this.#stream.destroy(), 2000)
-    timer.unref()
   }
 
   /** Closes without a word (for a client that broke the protocol before CONNACK). */
@@ -179,23 +181,30 @@ export class Connection {
 
   #finish (error: Error | undefined): void {
     this.#closed = true
-    this.#queue = []
-    if (this.#keepAliveTimer !== undefined) this.#clock.clearTimeout(this.#keepAliveTimer)
-    this.#stream.off('data', this.#onData)
+    this.#queue = undefined
+    this.#watch.unwatch(this)
     this.#handlers.closed(this, error)
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** @internal StreamSink: bytes from the client. */
+  streamData (chunk: Buffer): void {
+    if (this.#closed) return
     this.#lastReceived = this.#clock.now()
     const result = this.#decoder.push(chunk)
     this.#counters.bytesReceived += chunk.length
     this.#counters.messagesReceived += result.packets.length
+    const queue = this.#queue ??= []
     for (const packet of result.packets) {
       if (packet.type === 'connect') this.#decoderFollows(packet.protocolVersion)
-      this.#queue.push(packet)
+      queue.push(packet)
     }
-    if (result.error !== undefined) this.#queue.push(result.error)
+    if (result.error !== undefined) queue.push(result.error)
     this.#pump()
+  }
+
+  /** @internal StreamSink: the stream closed under us. */
+  streamEnded (error: Error | undefined): void {
+    if (!this.#closed) this.#finish(error ?? new ConnectionLostError())
   }
 
   #decoderFollows (version: ProtocolVersion): void {
@@ -203,8 +212,10 @@ export class Connection {
   }
 
   #pump (): void {
-    while (!this.#busy && !this.#closed && this.#queue.length > 0) {
-      const item = this.#queue.shift() as Packet | QosmosError
+    const queue = this.#queue
+    if (queue === undefined) return
+    while (!this.#busy && !this.#closed && queue.length > 0) {
+      const item = queue.shift() as Packet | QosmosError
       if (item instanceof QosmosError) { this.fail(item); return }
       let result: void | Promise<void>
       try {
@@ -216,12 +227,15 @@ export class Connection {
       if (result !== undefined) {
         this.#busy = true
         this.#stream.pause()
-        result.then(this.#resume, (err: unknown) => { this.#busy = false; this.fail(err) })
+        result.then(() => { this.#resume() }, (err: unknown) => { this.#busy = false; this.fail(err) })
+        return
       }
     }
+    // Nothing waits: let the array go (an idle connection keeps none).
+    if (queue.length === 0) this.#queue = undefined
   }
 
-  readonly #resume = (): void => {
+  #resume (): void {
     this.#busy = false
     if (this.#closed) return
     this.#stream.resume()
@@ -242,24 +256,25 @@ export class Connection {
     this.close({ reasonCode, reasonString: error.message }, error)
   }
 
-  #armKeepAlive (ms: number): void {
-    this.#keepAliveTimer = this.#clock.setTimeout(this.#checkKeepAlive, ms)
+  #armKeepAlive (at: number): void {
+    this.keepAliveAt = at
+    this.#watch.watch(this)
   }
 
-  /** v3.1.1 [MQTT-3.1.2-24], v5 [MQTT-3.1.2-22]: silent for 1.5x Keep Alive: close (v5 0x8D). */
-  readonly #checkKeepAlive = (): void => {
+  /**
+   * @internal KeepAliveWatch: the deadline passed. v3.1.1 [MQTT-3.1.2-24], v5 [MQTT-3.1.2-22]:
+   * silent for 1.5x Keep Alive: close (v5 0x8D); otherwise watch for the new deadline.
+   */
+  keepAliveDue (now: number): void {
     if (this.#closed) return
     const limit = this.#keepAliveMs * 1.5
-    const silent = this.#clock.now() - this.#lastReceived
+    const silent = now - this.#lastReceived
     if (silent >= limit) {
-      this.close({ reasonCode: 0x8d, reasonString: 'keep alive timeout' }, new KeepAliveTimeoutError(this.#keepAliveMs * 1.5, `no packet within 1.5 times the Keep Alive (${this.#keepAliveMs * 1.5} ms)`))
+      this.close({ reasonCode: 0x8d, reasonString: 'keep alive timeout' }, new KeepAliveTimeoutError(limit, `no packet within 1.5 times the Keep Alive (${limit} ms)`))
       return
     }
-    this.#armKeepAlive(limit - silent)
+    this.#armKeepAlive(this.#lastReceived + limit)
   }
-
-  readonly #onStreamError = (err: Error): void => { if (!this.#closed) this.#finish(err) }
-  readonly #onStreamClose = (): void => { if (!this.#closed) this.#finish(new ConnectionLostError()) }
 }
 
 function uncork (connection: Connection): void { connection.flush() }

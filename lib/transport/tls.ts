@@ -1,5 +1,6 @@
 import { createServer, type TLSSocket } from 'node:tls'
 import type { BoundListener, ConnectionHandler } from './contract.js'
+import { fromDuplex } from './duplex-stream.js'
 
 export interface TlsFiles {
   readonly key: string | Buffer
@@ -24,7 +25,7 @@ export async function listenTls (port: number, host: string, files: TlsFiles, on
     socket.once('close', () => sockets.delete(socket))
     const cert = socket.getPeerCertificate()
     const certificate = cert !== null && Object.keys(cert).length > 0 ? cert as unknown as Record<string, unknown> : undefined
-    onConnection(socket, {
+    onConnection(fromDuplex(socket), {
       ...(socket.remoteAddress === undefined ? {} : { remoteAddress: socket.remoteAddress }),
       ...(certificate === undefined ? {} : { certificate })
     })

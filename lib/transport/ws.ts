@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https'
 import { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { BoundListener, ConnectionHandler } from './contract.js'
+import { fromDuplex } from './duplex-stream.js'
 
 export interface WsListenOptions {
   readonly port?: number
@@ -26,7 +27,7 @@ export async function listenWebSocket (options: WsListenOptions, onConnection: C
     ws.once('close', () => sockets.delete(ws))
     const stream = binaryStream(ws)
     const remoteAddress = req.socket.remoteAddress
-    onConnection(stream, remoteAddress === undefined ? {} : { remoteAddress })
+    onConnection(fromDuplex(stream), remoteAddress === undefined ? {} : { remoteAddress })
   })
   const host = options.host ?? '0.0.0.0'
   if (own) {
