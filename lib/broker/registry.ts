@@ -3,9 +3,11 @@
  * session expiry and wills. The registry is the one place where a session begins and ends.
  */
 import { SessionClosedError } from '../core/errors.js'
-import type { RestoredSession, StoredSession } from '../persistence/contract-broker.js'
+import type { SessionFlowStore } from '../persistence/contract.js'
+import type { RestoredSession, SessionQueueStore, StoredSession } from '../persistence/contract-broker.js'
 import type { Will } from '../protocol/packets.js'
-import { Session } from '../session/session.js'
+import type { Session } from '../session/session.js'
+import type { SessionOptions } from '../session/types.js'
 import { ClientSession, NEVER_EXPIRES } from './client-session.js'
 import type { BrokerContext } from './context.js'
 import { channels } from './events.js'
@@ -16,8 +18,25 @@ import { publishWill } from './will.js'
 export class SessionRegistry {
   readonly #ctx: BrokerContext
   readonly #sessions = new Map<string, ClientSession>()
+  /** The options of every session without a store: one object for all, not one per client. */
+  readonly #options: Required<Omit<SessionOptions, 'store' | 'queueStore'>>
 
-  constructor (ctx: BrokerContext) { this.#ctx = ctx }
+  constructor (ctx: BrokerContext) {
+    this.#ctx = ctx
+    const { limits } = ctx
+    this.#options = {
+      clock: ctx.clock,
+      maxQueuedMessages: limits.maxQueuedMessages,
+      maxQueuedBytes: limits.maxQueuedBytes,
+      queueQos0WhenOffline: limits.queueQos0Offline,
+      // A received PUBLISH is acknowledged only once its routed copies are stored (durable-ack.ts);
+      // a copy routed back to this same session is stored by an outbound list, which must not
+      // queue behind the inbound list that waits for it (a client subscribed to its own topic).
+      independentInbound: true,
+      pipelineDeliveries: true,
+      onError: (error, session) => { this.#sessionFailed(session, error) }
+    }
+  }
 
   get size (): number { return this.#sessions.size }
   get (clientId: string): ClientSession | undefined { return this.#sessions.get(clientId) }
@@ -48,25 +67,29 @@ export class SessionRegistry {
   }
 
   #create (info: ClientInfo, persistent: boolean): ClientSession {
-    const { limits, store } = this.#ctx
+    const { store } = this.#ctx
     const clientId = info.clientId
-    const session = new Session({
-      clock: this.#ctx.clock,
-      maxQueuedMessages: limits.maxQueuedMessages,
-      maxQueuedBytes: limits.maxQueuedBytes,
-      queueQos0WhenOffline: limits.queueQos0Offline,
-      // A received PUBLISH is acknowledged only once its routed copies are stored (durable-ack.ts);
-      // a copy routed back to this same session is stored by an outbound list, which must not
-      // queue behind the inbound list that waits for it (a client subscribed to its own topic).
-      independentInbound: true,
-      pipelineDeliveries: true,
-      onError: (error) => this.#sessionFailed(clientId, error),
-      ...(persistent ? { store: store.flowStore(clientId), queueStore: store.queueStore(clientId) } : {})
-    })
-    const cs = new ClientSession(clientId, session, info)
+    const options = persistent ? this.#withStore(store.flowStore(clientId), store.queueStore(clientId)) : this.#options
+    const cs = new ClientSession(info, options)
     cs.persistent = persistent
     this.#sessions.set(clientId, cs)
     return cs
+  }
+
+  /** A persistent session's options. A literal, not a spread of the shared ones: V8 gives each spread copy a hidden class of its own (about 300 bytes). */
+  #withStore (store: SessionFlowStore, queueStore: SessionQueueStore): SessionOptions {
+    const o = this.#options
+    return {
+      clock: o.clock,
+      maxQueuedMessages: o.maxQueuedMessages,
+      maxQueuedBytes: o.maxQueuedBytes,
+      queueQos0WhenOffline: o.queueQos0WhenOffline,
+      independentInbound: o.independentInbound,
+      pipelineDeliveries: o.pipelineDeliveries,
+      onError: o.onError,
+      store,
+      queueStore
+    }
   }
 
   /** Writes what outlives the connection: expiry, will, and when the connection ended. */
@@ -181,10 +204,10 @@ export class SessionRegistry {
     if (cs.expiryTimer !== undefined) { this.#ctx.clock.clearTimeout(cs.expiryTimer); cs.expiryTimer = undefined }
   }
 
-  #sessionFailed (clientId: string, error: Error): void {
+  #sessionFailed (session: Session, error: Error): void {
     if (error instanceof SessionClosedError) return
-    const cs = this.#sessions.get(clientId)
-    this.#ctx.logger.error({ clientId, err: error }, 'session step failed; closing the connection')
+    const cs = session instanceof ClientSession ? session : undefined
+    this.#ctx.logger.error({ clientId: cs?.clientId, err: error }, 'session step failed; closing the connection')
     this.#ctx.events.emit('clientError', cs?.info, error)
     cs?.connection?.fail(error)
   }

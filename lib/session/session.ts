@@ -38,7 +38,125 @@ import type { AttachOptions, SessionIo, SessionOptions, SessionStats } from './t
 
 type OutboundAck = PubackPacket | PubrecPacket | PubcompPacket
 
+/**
+ * The session as its owner holds it. Most sessions of a broker are idle: connected, subscribed,
+ * sending nothing. Such a session holds only its options (shared by the broker's sessions), its
+ * connection and the Receive Maximum values of its attach; the tables, allocator, quota, queue,
+ * runners and steps (ActiveSession, below) are built on the first publish, receive, packet id or
+ * restore, and then kept (bench/micro/idle-heap.ts: about 2 KiB less per idle connection).
+ * Until then the session has no flows, no queue and no callbacks, so building it later, attached
+ * to the same connection with nothing to resume, is the state an eager build would have reached.
+ */
 export class Session {
+  readonly #options: SessionOptions
+  #active: ActiveSession | undefined
+  #io: SessionIo | undefined
+  #receiveMaximum: number | undefined
+  #peerReceiveMaximum: number | undefined
+  #closed = false
+
+  constructor (options: SessionOptions = {}) {
+    this.#options = options
+  }
+
+  get attached (): boolean { return this.#io !== undefined }
+  get closed (): boolean { return this.#closed }
+
+  get stats (): SessionStats {
+    if (this.#active !== undefined) return this.#active.stats
+    return {
+      inflightOutbound: 0,
+      inflightInbound: 0,
+      queued: 0,
+      queuedBytes: 0,
+      sendQuota: this.#peerReceiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+      dropped: { queueFullQos0: 0, queueFullRefused: 0, offlineQos0: 0, discarded: 0 },
+      expired: 0
+    }
+  }
+
+  /** Loads the flows a previous process left in the store and reserves their ids. Call before the first attach. */
+  async restore (): Promise<void> {
+    if (this.#io !== undefined) throw new InvalidArgumentError('restore() runs once, on a fresh session, before attach()')
+    return await this.#activate().restore()
+  }
+
+  /** See ActiveSession.attach. */
+  attach (io: SessionIo, options: AttachOptions): void {
+    if (this.#closed) throw new SessionClosedError()
+    if (this.#io !== undefined) throw new InvalidArgumentError('the session is already attached; detach() first')
+    // Nothing to resend or discard, except a clean start's erasing of the store, which a
+    // single runner does with a store call (two runners erase only the flows they hold).
+    const storeCall = !options.resumed && this.#options.store !== undefined && this.#options.independentInbound !== true
+    if (this.#active !== undefined || storeCall) {
+      this.#activate().attach(io, options)
+    } else {
+      checkReceiveMaximum(options.receiveMaximum)
+      checkReceiveMaximum(options.peerReceiveMaximum)
+      this.#receiveMaximum = options.receiveMaximum
+      this.#peerReceiveMaximum = options.peerReceiveMaximum
+    }
+    this.#io = io
+  }
+
+  /** See ActiveSession.detach. */
+  detach (): void {
+    if (this.#io === undefined) return
+    this.#io = undefined
+    this.#active?.detach()
+  }
+
+  /** See ActiveSession.close. */
+  close (): void {
+    if (this.#closed) return
+    this.#io = undefined
+    this.#closed = true
+    this.#active?.close()
+  }
+
+  /** See ActiveSession.publish. */
+  publish (message: ApplicationMessage, done?: Done, stored?: Done): void {
+    this.#activate().publish(message, done, stored)
+  }
+
+  /** See ActiveSession.receive. */
+  receive (packet: PublishPacket | PublishAckPacket, refuse?: Refusal): void {
+    this.#activate().receive(packet, refuse)
+  }
+
+  /** An id for a SUBSCRIBE or UNSUBSCRIBE, from the allocator PUBLISH uses (v5 [MQTT-2.2.1-3]). */
+  allocatePacketId (): PacketId { return this.#activate().allocatePacketId() }
+
+  /** Frees an id from `allocatePacketId` once its SUBACK/UNSUBACK arrived; false if it was not in flight. */
+  releasePacketId (packetId: number): boolean { return this.#active?.releasePacketId(packetId) ?? false }
+
+  /** Builds the session's state, in the state this session is in: attached or not, closed or not. */
+  #activate (): ActiveSession {
+    if (this.#active !== undefined) return this.#active
+    const active = new ActiveSession(this.#options, this)
+    this.#active = active
+    if (this.#closed) {
+      active.close()
+    } else if (this.#io !== undefined) {
+      active.attach(this.#io, {
+        resumed: true,
+        ...(this.#receiveMaximum === undefined ? {} : { receiveMaximum: this.#receiveMaximum }),
+        ...(this.#peerReceiveMaximum === undefined ? {} : { peerReceiveMaximum: this.#peerReceiveMaximum })
+      })
+    }
+    return active
+  }
+}
+
+/** Receive Maximum is 1..65535 (v5 3.1.2.11.3, 3.2.2.3.3), as InboundWindow and SendQuota check it. */
+function checkReceiveMaximum (value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
+    throw new InvalidArgumentError(`Receive Maximum must be an integer in 1..65535, got ${value}`)
+  }
+}
+
+/** The session's state and logic, built on first need (see Session). */
+class ActiveSession {
   readonly #outbound = new Map<number, OutboundFlow>()
   readonly #inbound = new Map<number, InboundFlow>()
   readonly #ids = new PacketIdAllocator()
@@ -58,10 +176,15 @@ export class Session {
   #draining = false
   #closed = false
 
-  constructor (options: SessionOptions = {}) {
+  /** The Session this state belongs to: what the diagnostics channel and `onError` name. */
+  readonly #owner: Session
+
+  constructor (options: SessionOptions, owner: Session) {
+    this.#owner = owner
     this.#store = options.store
     this.#queueStore = options.queueStore
-    const onError = options.onError ?? rethrowLater
+    const report = options.onError
+    const onError = report === undefined ? rethrowLater : (error: Error): void => { report(error, owner) }
     this.#queueQos0WhenOffline = options.queueQos0WhenOffline ?? false
     this.#steps = new SessionSteps({
       store: options.store,
@@ -205,7 +328,7 @@ export class Session {
         if (flow !== undefined) {
           this.#inbound.delete(flow.packetId)
           this.#window.qos2Ended(flow.packetId)
-          traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
+          traceTransition(this.#owner, 'inbound', flow.packetId, flow.state, undefined)
         }
         return this.#runInbound(transition.actions)
       }
@@ -239,7 +362,7 @@ export class Session {
     if (flow !== undefined || next === undefined) return this.#runInbound(transition.actions)
     this.#inbound.set(packetId, next)
     this.#window.qos2Started(packetId)
-    traceTransition(this, 'inbound', packetId, undefined, next.state)
+    traceTransition(this.#owner, 'inbound', packetId, undefined, next.state)
     this.#runInbound(transition.actions, false, next)
   }
 
@@ -256,7 +379,7 @@ export class Session {
         this.#outbound.set(flow.packetId, next)
         if (deferred) this.#quota.consume()
       }
-      traceTransition(this, 'outbound', flow.packetId, flow.state, next?.state)
+      traceTransition(this.#owner, 'outbound', flow.packetId, flow.state, next?.state)
     }
     this.#run(transition.actions)
     if (flow !== undefined && next === undefined) this.#drainPending()
@@ -293,7 +416,7 @@ export class Session {
     this.#outbound.set(packetId, flow)
     this.#quota.consume()
     if (done !== undefined) this.#steps.awaitOutcome(packetId, done)
-    traceTransition(this, 'outbound', packetId, undefined, flow.state)
+    traceTransition(this.#owner, 'outbound', packetId, undefined, flow.state)
     if (stored === undefined && dequeuedSeq === undefined) return this.#run(transition.actions)
     const job = this.#steps.job(transition.actions)
     job.stored = stored
@@ -344,7 +467,7 @@ export class Session {
     if (this.#inbound.get(flow.packetId) !== flow) return
     this.#inbound.delete(flow.packetId)
     this.#window.qos2Ended(flow.packetId)
-    traceTransition(this, 'inbound', flow.packetId, flow.state, undefined)
+    traceTransition(this.#owner, 'inbound', flow.packetId, flow.state, undefined)
     this.#inboundRunner.enqueueNext(this.#steps.barrierJob([{ type: 'forget', direction: 'inbound', packetId: flow.packetId }]))
   }
 

@@ -5,6 +5,7 @@ import type { SessionFlowStore } from '../persistence/contract.js'
 import type { SessionQueueStore } from '../persistence/contract-broker.js'
 import type { Packet } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'
+import type { Session } from './session.js'
 
 export type { Done } from './pending-queue.js'
 
@@ -42,9 +43,10 @@ export interface SessionOptions {
   /**
    * A step failed: a store call (StorageError), a delivery or a write. The failed list sent no
    * acknowledgement and this connection sends nothing more; the owner should close it. Default:
-   * rethrown asynchronously (an uncaught exception), so a failure is never silent.
+   * rethrown asynchronously (an uncaught exception), so a failure is never silent. `session` is
+   * the session that failed, so that one handler (and one options object) can serve many.
    */
-  readonly onError?: (error: Error) => void
+  readonly onError?: (error: Error, session: Session) => void
   /**
    * Run the lists of received PUBLISH and PUBREL packets on their own serial runner. Needed when
    * `deliver` may wait on the application (a client acknowledging after processing): otherwise a

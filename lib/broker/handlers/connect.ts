@@ -11,8 +11,9 @@ import type { ConnectionState } from '../connection-state.js'
 import type { BrokerContext } from '../context.js'
 import { channels } from '../events.js'
 import type { ClientInfo, Decision, Refusal } from '../options.js'
-import { InboundTopicAliases, OutboundTopicAliases } from '../topic-alias.js'
+import { OutboundTopicAliases } from '../topic-alias.js'
 import { refuseConnect } from './connack.js'
+import { Connected } from './connected.js'
 import { beginEnhancedAuth } from './auth.js'
 
 export function handleConnect (ctx: BrokerContext, conn: Connection, packet: ConnectPacket): void | Promise<void> {
@@ -107,7 +108,8 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
   cs.expiryInterval = expiry
   cs.connection = conn
   registry.save(cs)
-  conn.context = { phase: 'Connected', cs, aliasesIn: new InboundTopicAliases(v5 ? limits.topicAliasMaximum : 0), reauth: authData?.method, normalDisconnect: false } satisfies ConnectionState
+  const connected = new Connected(ctx, conn, cs, authData?.method)
+  conn.context = connected satisfies ConnectionState
 
   // What the client accepts from us (v5 3.1.2.11).
   if (v5) {
@@ -144,11 +146,7 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
   conn.accept(keepAlive)
   ctx.stats.connectionsTotal++
 
-  cs.session.attach({
-    send: (p) => { conn.send(p) },
-    // Acknowledge after durable: the PUBACK/PUBREC waits for the promise, if routing returns one.
-    deliver: (message) => ctx.router.publish(message, cs.clientId, cs.info)
-  }, {
+  cs.attach(connected, {
     resumed: present,
     peerReceiveMaximum: v5 ? props?.receiveMaximum ?? 65535 : limits.maxInflight,
     receiveMaximum: v5 ? limits.receiveMaximum : 65535
