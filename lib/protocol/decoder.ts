@@ -94,15 +94,21 @@ const vbiScratch: VbiResult = { value: 0, length: 0 }
 const scanScratch = new BodyScan()
 const orderedScratch: { main: UserProperties | undefined, will: UserProperties | undefined } = { main: undefined, will: undefined }
 
+/** The bytes of an incomplete packet, kept only while there is one. */
+interface PartialFrame {
+  readonly chunks: Buffer[]
+  /** Bytes in `chunks`. */
+  length: number
+  /** The frame's total size once its fixed header is complete, else 0. */
+  readonly need: number
+  readonly headerLength: number
+}
+
 export class PacketDecoder {
   #version: ProtocolVersion | undefined
   readonly #maxPacketSize: number
   #error: QosmosError | undefined
-  /** Bytes of an incomplete packet (undefined when there is none); `#need` is its total size once the header is known, else 0. */
-  #chunks: Buffer[] | undefined
-  #pendingLength = 0
-  #need = 0
-  #headerLength = 0
+  #partial: PartialFrame | undefined
 
   constructor (options: DecoderOptions = {}) {
     const max = options.maxPacketSize ?? MAX_FRAME
@@ -134,33 +140,29 @@ export class PacketDecoder {
 
   #fail (error: QosmosError): void {
     this.#error = error
-    this.#chunks = undefined
-    this.#pendingLength = 0
+    this.#partial = undefined
   }
 
   #push (chunk: Buffer, packets: Packet[]): void {
     let data = chunk
     let pos = 0
-    const chunks = this.#chunks
-    if (chunks !== undefined) {
-      if (this.#need === 0) {
+    const partial = this.#partial
+    if (partial !== undefined) {
+      if (partial.need === 0) {
         // The last chunk ended inside a fixed header (at most 4 bytes kept): join and start over.
-        data = Buffer.concat([...chunks, chunk])
-        this.#chunks = undefined
-        this.#pendingLength = 0
+        data = Buffer.concat([...partial.chunks, chunk])
+        this.#partial = undefined
       } else {
-        const missing = this.#need - this.#pendingLength
+        const missing = partial.need - partial.length
         if (chunk.length < missing) {
-          chunks.push(chunk)
-          this.#pendingLength += chunk.length
+          partial.chunks.push(chunk)
+          partial.length += chunk.length
           return
         }
-        chunks.push(chunk.subarray(0, missing))
-        const frame = Buffer.concat(chunks, this.#need)
-        this.#chunks = undefined
-        this.#pendingLength = 0
-        this.#need = 0
-        if (!this.#decodeFrame(frame, this.#headerLength, packets)) return
+        partial.chunks.push(chunk.subarray(0, missing))
+        const frame = Buffer.concat(partial.chunks, partial.need)
+        this.#partial = undefined
+        if (!this.#decodeFrame(frame, partial.headerLength, packets)) return
         pos = missing
       }
     }
@@ -171,9 +173,7 @@ export class PacketDecoder {
       const vbi = vbiScratch
       const r = readVariableByteInteger(data, pos + 1, end, vbi)
       if (r === VBI_INCOMPLETE) {
-        this.#chunks = [Buffer.from(data.subarray(pos))]
-        this.#pendingLength = end - pos
-        this.#need = 0
+        this.#partial = { chunks: [Buffer.from(data.subarray(pos))], length: end - pos, need: 0, headerLength: 0 }
         return
       }
       if (r !== 0) return this.#fail(vbiError(r, 'Remaining Length'))
@@ -182,10 +182,7 @@ export class PacketDecoder {
       // v5 3.1.2.11.4 / 3.2.2.3.6: refused as soon as its size is known, before buffering its body.
       if (total > this.#maxPacketSize) return this.#fail(new PacketTooLargeError(total, this.#maxPacketSize))
       if (end - pos < total) {
-        this.#chunks = [data.subarray(pos)]
-        this.#pendingLength = end - pos
-        this.#need = total
-        this.#headerLength = headerLength
+        this.#partial = { chunks: [data.subarray(pos)], length: end - pos, need: total, headerLength }
         return
       }
       if (!this.#decodeFrame(data.subarray(pos, pos + total), headerLength, packets)) return

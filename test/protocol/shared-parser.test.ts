@@ -55,3 +55,30 @@ test('a decoder killed by a malformed packet leaves the other decoders working',
   t.is(rest.error, undefined)
   t.is(first.packets.length + rest.packets.length, 4)
 })
+
+test('decoders share their scratch state: user properties and split fixed headers of one never reach another (v5 [MQTT-3.3.2-17] [MQTT-3.3.2-18]: every User Property kept, in order)', t => {
+  const publish: Packet = {
+    type: 'publish', topic: 'p/t', payload: Buffer.from('x'), qos: 1, packetId: 9, retain: false, dup: false,
+    properties: { userProperties: [['k', '1'], ['k', '2'], ['a', 'b']] }
+  }
+  const connect: Packet = {
+    type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clientId: 'other', clean: true, keepAlive: 10,
+    properties: { userProperties: [['c', 'd']] },
+    will: { topic: 'w', payload: Buffer.from('bye'), qos: 0, retain: false, properties: { userProperties: [['w', 'v']] } }
+  }
+  const first = new PacketDecoder({ protocolVersion: 5 })
+  const second = new PacketDecoder()
+  const p = encode(publish, 5)
+  const c = encode(connect, 5)
+  // The first decoder stops inside the PUBLISH's Remaining Length, then inside its body, while the
+  // second decodes a CONNECT with user properties of its own in between.
+  const r1 = first.push(p.subarray(0, 1))
+  const r2 = second.push(c.subarray(0, 2))
+  const r3 = first.push(p.subarray(1, 6))
+  const r4 = second.push(c.subarray(2))
+  const r5 = first.push(p.subarray(6))
+  for (const r of [r1, r2, r3, r4, r5]) t.is(r.error, undefined)
+  t.deepEqual([r1, r3].map(r => r.packets.length), [0, 0])
+  t.like(r4.packets[0], { type: 'connect', clientId: 'other', properties: { userProperties: [['c', 'd']] }, will: { properties: { userProperties: [['w', 'v']] } } })
+  t.like(r5.packets[0], { type: 'publish', topic: 'p/t', packetId: 9, properties: { userProperties: [['k', '1'], ['k', '2'], ['a', 'b']] } })
+})
