@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly profileDir?: string
   /** The checkout whose lib/ the 'qosmos' broker runs (default: this one). */
   readonly qosmosDir?: string
+  /** Extra node flags for the 'qosmos' and 'qosmos-lmdb' brokers (not 'baseline'): tuning studies. */
+  readonly qosmosNodeFlags?: readonly string[]
   /** The checkout whose lib/ the 'baseline' broker runs. */
   readonly baselineDir?: string
   /** Run the Node brokers under tsx rather than compiled. */
@@ -64,6 +66,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --baseline DIR          also run qosmos from another checkout DIR (DIR/bench/servers/qosmos.ts
                           with DIR/lib) as broker 'baseline', interleaved: before/after runs
   --qosmos-dir DIR        run the 'qosmos' broker from checkout DIR instead of this one
+  --qosmos-node-flags "F" node flags for the qosmos brokers only (not baseline), e.g.
+                          "--max-semi-space-size=32": A/B runs of runtime settings
   --persistent            clients keep their sessions (v3.1.1 Clean Session 0, v5 Session Expiry
                           1 h), so a durable store (qosmos-lmdb) stores flows before acknowledging
   --tsx                   run the Node brokers under tsx (default: compiled with tsc into
@@ -109,7 +113,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
     if (value === undefined) throw new Error(`--${key} needs a value`)
     values.set(key, value)
   }
-  const known = ['brokers', 'scenarios', 'qos', 'protocol', 'rounds', 'duration', 'publishers', 'subscribers', 'window', 'payload', 'rate', 'connections', 'retained', 'profile', 'baseline', 'qosmos-dir']
+  const known = ['brokers', 'scenarios', 'qos', 'protocol', 'rounds', 'duration', 'publishers', 'subscribers', 'window', 'payload', 'rate', 'connections', 'retained', 'profile', 'baseline', 'qosmos-dir', 'qosmos-node-flags']
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`)
   const get = (key: string): string | undefined => values.get(key)
   const number = (key: string, full: number, small: number): number => {
@@ -142,6 +146,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
     drainTimeoutMs: quick ? 5000 : 15_000,
     ...(get('profile') === undefined ? {} : { profileDir: resolve(get('profile') as string) }),
     ...(get('qosmos-dir') === undefined ? {} : { qosmosDir: resolve(get('qosmos-dir') as string) }),
+    ...(get('qosmos-node-flags') === undefined ? {} : { qosmosNodeFlags: (get('qosmos-node-flags') as string).split(' ').filter((f) => f !== '') }),
     ...(get('baseline') === undefined ? {} : { baselineDir: resolve(get('baseline') as string) })
   }
 }

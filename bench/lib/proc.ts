@@ -22,6 +22,12 @@ export function clockTicksPerSecond (): number {
 
 /** utime + stime of a process (all its threads), in microseconds. */
 export function processCpuMicros (pid: number): number | undefined {
+  const split = processCpuSplitMicros(pid)
+  return split === undefined ? undefined : split.user + split.sys
+}
+
+/** utime (user) and stime (sys: in the kernel, system calls) of a process, in microseconds. */
+export function processCpuSplitMicros (pid: number): { user: number, sys: number } | undefined {
   let text: string
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -34,7 +40,8 @@ export function processCpuMicros (pid: number): number | undefined {
   const utime = Number(fields[11])
   const stime = Number(fields[12])
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined
-  return (utime + stime) * 1e6 / clockTicksPerSecond()
+  const tick = 1e6 / clockTicksPerSecond()
+  return { user: utime * tick, sys: stime * tick }
 }
 
 /** VmRSS of a process from /proc/PID/status, in KiB. */

@@ -81,6 +81,8 @@ export interface BrokerSettings {
   readonly profileDir?: string
   readonly qosmosDir?: string
   readonly baselineDir?: string
+  /** Extra node flags for 'qosmos' and 'qosmos-lmdb'. */
+  readonly qosmosNodeFlags?: readonly string[]
   /** Run the Node brokers under tsx instead of compiled (see build.ts for why compiled is the default). */
   readonly tsx?: boolean
 }
@@ -102,7 +104,8 @@ export async function startBroker (name: BrokerName, settings: BrokerSettings): 
   if (name === 'baseline' && settings.baselineDir === undefined) throw new Error('no --baseline DIR given')
   const command = serverCommand(name, settings)
   const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${settings.profileDir}/${name}`]
-  const child = track(spawn(process.execPath, [...profile, ...command], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] }))
+  const flags = name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosNodeFlags ?? [] : []
+  const child = track(spawn(process.execPath, [...flags, ...profile, ...command], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] }))
   const stderr = tail(child.stderr)
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = ''

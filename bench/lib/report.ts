@@ -66,7 +66,8 @@ const COLUMNS: Record<ScenarioSpec['scenario'], Column[]> = {
   latency: [
     { head: 'msg/s', figure: 'deliveredPerSec', digits: 0 }, { head: 'p50 ms', figure: 'latency.p50Ms', digits: 2 },
     { head: 'p99 ms', figure: 'latency.p99Ms', digits: 2 }, { head: 'max ms', figure: 'latency.maxMs', digits: 2 },
-    { head: 'cpu µs/msg', figure: 'brokerCpuUsPerDelivery', digits: 1 }, { head: 'broker cpu%', figure: 'brokerCpuPercent', digits: 0 },
+    { head: 'cpu µs/msg', figure: 'brokerCpuUsPerDelivery', digits: 1 }, { head: 'of it sys', figure: 'brokerSysUsPerDelivery', digits: 1 },
+    { head: 'broker cpu%', figure: 'brokerCpuPercent', digits: 0 },
     { head: 'load cpu%', figure: 'loadCpuPercent', digits: 0 }, { head: 'lost', figure: 'lost', digits: 0 }, { head: 'dup', figure: 'duplicated', digits: 0 }
   ],
   idle: [
@@ -85,6 +86,7 @@ const COLUMNS: Record<ScenarioSpec['scenario'], Column[]> = {
 function throughputColumns (): Column[] {
   return [
     { head: 'msg/s', figure: 'deliveredPerSec', digits: 0 }, { head: 'cpu µs/msg', figure: 'brokerCpuUsPerDelivery', digits: 1 },
+    { head: 'of it sys', figure: 'brokerSysUsPerDelivery', digits: 1 },
     { head: 'broker cpu%', figure: 'brokerCpuPercent', digits: 0 }, { head: 'load cpu%', figure: 'loadCpuPercent', digits: 0 },
     { head: 'lost', figure: 'lost', digits: 0 }, { head: 'dup', figure: 'duplicated', digits: 0 }
   ]

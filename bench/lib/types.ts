@@ -48,6 +48,8 @@ export interface ScenarioResult {
   readonly deliveredPerSec: number
   /** Broker CPU time (user + system) per delivery in the measured window, microseconds. */
   readonly brokerCpuUsPerDelivery: number
+  /** The kernel's part of it (stime: system calls, loopback TCP), microseconds. */
+  readonly brokerSysUsPerDelivery?: number
   /** Broker CPU over the window as a share of one core, percent. */
   readonly brokerCpuPercent: number
   /** The load process's own CPU over the window as a share of one core, percent. */

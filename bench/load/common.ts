@@ -3,7 +3,7 @@
  * failed scenario still closes them all), bounded waiting, and the measured window's snapshots.
  */
 import { performance } from 'node:perf_hooks'
-import { processCpuMicros } from '../lib/proc.js'
+import { processCpuSplitMicros } from '../lib/proc.js'
 import type { ScenarioSpec } from '../lib/types.js'
 import { LoadClient } from './client.js'
 
@@ -88,13 +88,16 @@ export function waitUntil (done: () => boolean, options: { timeoutMs: number, id
 export interface Snapshot {
   readonly at: number
   readonly brokerCpuUs: number | undefined
+  /** The kernel's part of brokerCpuUs (stime). */
+  readonly brokerSysUs: number | undefined
   readonly loadCpuUs: number
   readonly count: number
 }
 
 export function snapshot (brokerPid: number, count: number): Snapshot {
   const usage = process.cpuUsage()
-  return { at: performance.now(), brokerCpuUs: processCpuMicros(brokerPid), loadCpuUs: usage.user + usage.system, count }
+  const cpu = processCpuSplitMicros(brokerPid)
+  return { at: performance.now(), brokerCpuUs: cpu === undefined ? undefined : cpu.user + cpu.sys, brokerSysUs: cpu?.sys, loadCpuUs: usage.user + usage.system, count }
 }
 
 /** Below this much broker CPU in a window, CLK_TCK granularity (10 ms at 100 Hz) makes the figure coarse. */
@@ -109,7 +112,7 @@ export function coarseCpuNote (a: Snapshot, b: Snapshot): string[] {
 
 /** The measured window between two snapshots; `endAt` overrides the end time (last receipt). */
 export function windowFigures (a: Snapshot, b: Snapshot, endAt = b.at): {
-  windowMs: number, deliveredPerSec: number, brokerCpuUsPerDelivery: number, brokerCpuPercent: number, loadCpuPercent: number
+  windowMs: number, deliveredPerSec: number, brokerCpuUsPerDelivery: number, brokerSysUsPerDelivery: number, brokerCpuPercent: number, loadCpuPercent: number
 } {
   const windowMs = Math.max(0.001, endAt - a.at)
   const count = b.count - a.count
@@ -118,6 +121,7 @@ export function windowFigures (a: Snapshot, b: Snapshot, endAt = b.at): {
     windowMs,
     deliveredPerSec: count / windowMs * 1000,
     brokerCpuUsPerDelivery: count > 0 ? brokerCpu / count : Number.NaN,
+    brokerSysUsPerDelivery: count > 0 && a.brokerSysUs !== undefined && b.brokerSysUs !== undefined ? (b.brokerSysUs - a.brokerSysUs) / count : Number.NaN,
     brokerCpuPercent: brokerCpu / ((b.at - a.at) * 1000) * 100,
     loadCpuPercent: (b.loadCpuUs - a.loadCpuUs) / ((b.at - a.at) * 1000) * 100
   }
