@@ -34,8 +34,10 @@ export interface SessionFlowStore {
   /**
    * An outbound flow started or moved on (AwaitingPuback, AwaitingPubrec, or AwaitingPubrec ->
    * AwaitingPubcomp). Replaces any record with the same packet id and keeps that record's place
-   * in send order; a new id goes last. Must be durable when it completes: the PUBLISH or PUBREL
-   * is sent only afterwards (ARCHITECTURE rule 4).
+   * in send order; a new id goes last. A flow's first state is only ever written for an id with
+   * no record (an id is reused once the end of its previous flow completed), so a backend may
+   * put it last without looking. Must be durable when it completes: the PUBLISH or PUBREL is
+   * sent only afterwards (ARCHITECTURE rule 4).
    */
   outboundFlowChanged (flow: OutboundFlow): Promise<void> | void
   /** The outbound flow with this id ended (acknowledged or refused). Unknown ids are ignored. */

@@ -150,13 +150,17 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   nextOrder (): number { return this.#order++ }
 
   /**
-   * @internal Awaits one write of a store. lmdb opens each event-turn batch with a commit
-   * promise of its own that nobody holds; when that commit fails (disk full) it would reject
-   * unobserved and end the process. So once per turn, after lmdb has opened the batch (its
-   * setImmediate runs before ours), the batch's promise gets a handler; the failure itself
-   * reaches every caller through the write's own promise, as a StorageError.
+   * @internal The promise of one write of a store: resolves once its commit is durable (lmdb
+   * resolves a write after the sync of its transaction, overlappingSync included), rejects with
+   * a StorageError. One promise per write on the per-message path, no async wrappers.
+   *
+   * lmdb opens each event-turn batch with a commit promise of its own that nobody holds; when
+   * that commit fails (disk full) it would reject unobserved and end the process. So once per
+   * turn, after lmdb has opened the batch (its setImmediate runs before ours), the batch's
+   * promise gets a handler; the failure itself reaches every caller through the write's own
+   * promise, as a StorageError.
    */
-  async track (write: Promise<unknown>): Promise<void> {
+  track (write: Promise<unknown>): Promise<void> {
     if (!this.#guarded) {
       this.#guarded = true
       const root = this.#dbs.root
@@ -165,14 +169,17 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
         if (!this.#closed) root.committed.then(undefined, () => {})
       })
     }
-    try {
-      await written(write)
-    } catch (error) {
-      // After a failed commit lmdb's state is not to be trusted (on a full disk its writer has
-      // been seen to corrupt memory on later writes): no write is attempted until a restart.
-      this.#failure ??= error as Error
-      throw error
-    }
+    return write.then(ignore, this.#writeFailed)
+  }
+
+  /**
+   * After a failed commit lmdb's state is not to be trusted (on a full disk its writer has been
+   * seen to corrupt memory on later writes): no write is attempted until a restart.
+   */
+  readonly #writeFailed = async (cause: unknown): Promise<never> => {
+    const error = await asStorageError(cause)
+    this.#failure ??= error
+    throw error
   }
 
   flowStore (clientId: string): SessionFlowStore { return new LmdbFlowStore(this, clientId) }
@@ -253,24 +260,46 @@ class LmdbFlowStore implements SessionFlowStore {
     this.#clientId = clientId
   }
 
-  async outboundFlowChanged (flow: OutboundFlow): Promise<void> {
-    const db = this.#backend.db().outbound
-    const key = [this.#clientId, flow.packetId]
-    // Calls for one packet id never overlap (contract.ts), so the previous change of this id is committed.
-    const order = db.get(key)?.order ?? this.#backend.nextOrder()
-    await this.#backend.track(db.put(key, { order, flow }))
+  // The per-message calls return the write's promise itself (`track`), no async wrapper; a
+  // synchronous failure (closed, out of service) becomes a rejection, as from an async method.
+
+  outboundFlowChanged (flow: OutboundFlow): Promise<void> {
+    try {
+      const db = this.#backend.db().outbound
+      const key = [this.#clientId, flow.packetId]
+      // A flow's first state (AwaitingPuback, AwaitingPubrec) is a new flow: its id was free, so
+      // no record holds it (an id is reused only after the end of its last flow was stored) and
+      // it goes last in send order without a read. A later state keeps the record's place;
+      // calls for one packet id never overlap (contract.ts), so the previous change is committed.
+      const order = flow.state === 'AwaitingPubcomp' ? db.get(key)?.order ?? this.#backend.nextOrder() : this.#backend.nextOrder()
+      return this.#backend.track(db.put(key, { order, flow }))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
-  async outboundFlowEnded (packetId: PacketId): Promise<void> {
-    await this.#backend.track(this.#backend.db().outbound.remove([this.#clientId, packetId]))
+  outboundFlowEnded (packetId: PacketId): Promise<void> {
+    try {
+      return this.#backend.track(this.#backend.db().outbound.remove([this.#clientId, packetId]))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
-  async inboundFlowStarted (flow: InboundFlow): Promise<void> {
-    await this.#backend.track(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
+  inboundFlowStarted (flow: InboundFlow): Promise<void> {
+    try {
+      return this.#backend.track(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
-  async inboundFlowEnded (packetId: PacketId): Promise<void> {
-    await this.#backend.track(this.#backend.db().inbound.remove([this.#clientId, packetId]))
+  inboundFlowEnded (packetId: PacketId): Promise<void> {
+    try {
+      return this.#backend.track(this.#backend.db().inbound.remove([this.#clientId, packetId]))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   async restoreFlows (): Promise<RestoredFlows> {
@@ -319,14 +348,21 @@ async function written<T> (write: Promise<T>): Promise<void> {
   try {
     await write
   } catch (cause) {
-    if (cause instanceof StorageError) throw cause
-    // lmdb attaches the underlying I/O error (disk full: EIO/ENOSPC) as a rejected promise; it
-    // is reported through our error, so it must not surface as an unhandled rejection.
-    const commitError = (cause as { commitError?: unknown } | undefined)?.commitError
-    let detail = (cause as Error).message
-    if (commitError instanceof Promise) {
-      detail = await commitError.then(() => detail, (io: unknown) => `${detail}: ${(io as Error).message}`)
-    }
-    throw new StorageError(`a store write failed: ${detail}`, { cause })
+    throw await asStorageError(cause)
   }
 }
+
+/** A failed write's error as a StorageError, with the underlying I/O error's message when lmdb has one. */
+async function asStorageError (cause: unknown): Promise<StorageError> {
+  if (cause instanceof StorageError) return cause
+  // lmdb attaches the underlying I/O error (disk full: EIO/ENOSPC) as a rejected promise; it
+  // is reported through our error, so it must not surface as an unhandled rejection.
+  const commitError = (cause as { commitError?: unknown } | undefined)?.commitError
+  let detail = (cause as Error).message
+  if (commitError instanceof Promise) {
+    detail = await commitError.then(() => detail, (io: unknown) => `${detail}: ${(io as Error).message}`)
+  }
+  return new StorageError(`a store write failed: ${detail}`, { cause })
+}
+
+function ignore (): void {}
