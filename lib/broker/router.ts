@@ -56,8 +56,9 @@ export class Router {
    * v5 4.8.2: one member of the Share gets the message; a connected member first, else any (it
    * is queued in that member's session). A QoS 1 copy whose member's session ends before the
    * PUBACK (unacknowledged in flight, or still queued) goes to another member, as 4.8.2 says the
-   * Server SHOULD. A QoS 2 copy never moves (v5 [MQTT-4.8.2-5]), nor does a copy the member
-   * refused with a failure PUBACK (v5 [MQTT-4.8.2-6]: that settles with PublishRejectedError).
+   * Server SHOULD. A QoS 2 copy moves only if it was never sent: once its PUBLISH went out it
+   * stays with that member (v5 [MQTT-4.8.2-4] [MQTT-4.8.2-5]). A copy the member refused with a
+   * failure PUBACK never moves (v5 [MQTT-4.8.2-6]: that settles with PublishRejectedError).
    * A moved copy keeps counting its Message Expiry from `receivedAt` (v5 [MQTT-3.3.2-6]), and
    * is dropped once expired (v5 [MQTT-3.3.2-5]).
    */
@@ -72,9 +73,11 @@ export class Router {
       return
     }
     const ids = member.subscriptionIdentifier === undefined ? NO_IDS : [member.subscriptionIdentifier]
-    const done: Done | undefined = message.qos > 0 && member.qos === 1
-      ? (error) => { if (error instanceof SessionClosedError) this.#deliverShared(share, original, receivedAt, member.clientId) }
-      : undefined
+    const done: Done | undefined = message.qos === 0 || member.qos === 0
+      ? undefined
+      : (error) => {
+          if (error instanceof SessionClosedError && (member.qos === 1 || message.qos === 1 || error.neverSent)) this.#deliverShared(share, original, receivedAt, member.clientId)
+        }
     this.#deliver(member.clientId, message, member.qos, ids, member.retainAsPublished === true, done, durable)
   }
 

@@ -105,10 +105,17 @@ export class QueueFullError extends QosmosError {
   constructor (message: string) { super(message, 0x97) }
 }
 
-/** The session ended (closed, taken over or expired) before a flow completed. */
+/**
+ * The session ended (closed, taken over or expired) before a flow completed. `neverSent`: the
+ * message was still queued, no PUBLISH of it ever went out (so no receiver can have it).
+ */
 export class SessionClosedError extends QosmosError {
   readonly code = 'QOSMOS_SESSION_CLOSED'
-  constructor (message = 'the session was closed') { super(message) }
+  readonly neverSent: boolean
+  constructor (message = 'the session was closed', options: { neverSent?: boolean } = {}) {
+    super(message)
+    this.neverSent = options.neverSent === true
+  }
 }
 
 /** An invalid option or argument given by the application or on the command line. */

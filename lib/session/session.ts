@@ -270,9 +270,8 @@ class ActiveSession {
     if (this.#closed) return
     this.detach()
     this.#closed = true
-    const error = new SessionClosedError()
-    this.#steps.clearCallbacks(error)
-    this.#steps.addDiscarded(this.#queue.clear(error))
+    this.#steps.clearCallbacks(new SessionClosedError())
+    this.#steps.addDiscarded(this.#queue.clear(new SessionClosedError('the session was closed before the message was sent', { neverSent: true })))
   }
 
   /**
@@ -289,7 +288,7 @@ class ActiveSession {
    */
   publish (message: ApplicationMessage, done?: Done, stored?: Done): void {
     if (this.#closed) {
-      if (done !== undefined) this.#steps.settle(done, new SessionClosedError())
+      if (done !== undefined) this.#steps.settle(done, new SessionClosedError('the session was closed before the message was sent', { neverSent: true }))
       if (stored !== undefined) stored(undefined)
       return
     }

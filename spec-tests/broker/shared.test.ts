@@ -169,6 +169,41 @@ test('v5 QoS 1 shared messages still queued for a member (Receive Maximum reache
   } finally { await b.close() }
 })
 
+test('v5 [MQTT-4.8.2-4] [MQTT-4.8.2-5] QoS 2 shared messages still queued for a member (never sent) go to another member when its session ends; the one already sent does not', async t => {
+  const b = await startBroker()
+  try {
+    const a = await b.connected(5, { properties: { receiveMaximum: 1 } })
+    await subscribe(a, ['$share/rq2/rq2/#'], { qos: 2 })
+    const pub = await b.connected(5)
+    for (let i = 0; i < 4; i++) await publish(pub, 'rq2/x', `m${i}`, { qos: 2 })
+    const [sent] = await receive(a, 1)
+    t.is(sent === undefined ? '' : text(sent), 'm0')
+    const other = await b.connected(5)
+    await subscribe(other, ['$share/rq2/rq2/#'], { qos: 2 })
+    await a.disconnect()
+    const got = await receive(other, 3)
+    t.deepEqual(got.map(text).sort(), ['m1', 'm2', 'm3'])
+    t.true(await other.quiet(300), 'm0 was in flight to the ended session: it goes to no one else')
+  } finally { await b.close() }
+})
+
+test('v5 a QoS 1 message on a QoS 2 shared subscription is delivered at QoS 1 and moves to another member when the session ends unacknowledged', async t => {
+  const b = await startBroker()
+  try {
+    const a = await b.connected(5)
+    await subscribe(a, ['$share/m12/m12/#'], { qos: 2 })
+    const pub = await b.connected(5)
+    await publish(pub, 'm12/x', 'one', { qos: 1 })
+    const [p] = await receive(a, 1)
+    t.is(p?.qos, 1)
+    const other = await b.connected(5)
+    await subscribe(other, ['$share/m12/m12/#'], { qos: 2 })
+    await a.disconnect()
+    const got = await receive(other, 1)
+    t.deepEqual(got.map(text), ['one'])
+  } finally { await b.close() }
+})
+
 test('v5 a QoS 1 shared message acknowledged before the member left is not sent again', async t => {
   const b = await startBroker()
   try {
