@@ -78,6 +78,8 @@ export class Connection implements StreamSink, Watched {
   maxPacketSizeOut = MAX_PACKET_SIZE_UNLIMITED
   requestProblemInformation = true
   aliasesOut: OutboundTopicAliases | undefined
+  /** Size of the last packet other than PUBLISH that `send` refused as too large for the client. */
+  refusedSize = 0
   /** Application state the broker hangs on the connection (its session, client info). */
   context: unknown
 
@@ -132,7 +134,7 @@ export class Connection implements StreamSink, Watched {
         return false
       }
       bytes = encode(withoutProblemInformation(out), version)
-      if (bytes.length > this.maxPacketSizeOut) return false
+      if (bytes.length > this.maxPacketSizeOut) { this.refusedSize = bytes.length; return false }
     }
     if (!this.#corked) {
       this.#corked = true

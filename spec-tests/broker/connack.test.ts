@@ -6,7 +6,7 @@
 import test from 'ava'
 import { connectPacket } from '../_harness/broker.js'
 import { rawConnect, str } from '../_harness/bytes.js'
-import { brokerFor, closedAfter, LEVELS } from '../_harness/checks.js'
+import { brokerFor, closedAfter, closedSilently, LEVELS } from '../_harness/checks.js'
 import type { Packet } from '../../lib/protocol/packets.js'
 
 /** Byte offset of the first byte after the fixed header of the packet at `at`. */
@@ -219,6 +219,20 @@ test('v5 [MQTT-3.2.2-19] [MQTT-3.2.2-20] CONNACK drops its Reason String and Use
   t.true(r.received.length <= 64, `${r.received.length} bytes`)
   const r2 = await b.client(5)
   t.is((await r2.connect({ username: 'no', properties: { maximumPacketSize: 4096 } })).properties?.reasonString, big)
+})
+
+test('v5 [MQTT-3.1.2-24] a CONNACK that does not fit the client Maximum Packet Size even stripped is not sent: the connection closes without a word and its will is not published', async t => {
+  const b = await brokerFor(t)
+  const watcher = await b.client(5)
+  await watcher.connect()
+  watcher.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'wills/#', qos: 0 }] })
+  await watcher.expect('suback')
+  // An empty Client Identifier: the CONNACK must carry the assigned one, far over 16 bytes.
+  const c = await b.client(5)
+  c.send(connectPacket(5, { clientId: '', properties: { maximumPacketSize: 16 }, will: { topic: 'wills/x', payload: Buffer.from('gone'), qos: 0, retain: false } }))
+  await closedSilently(t, c, 'tiny Maximum Packet Size')
+  t.true(c.received.length === 0, `${c.received.length} bytes received`)
+  t.true(await watcher.quiet(300), 'no will')
 })
 
 test('v5 [MQTT-3.1.2-28] Request Response Information 0: the CONNACK carries no Response Information', async t => {

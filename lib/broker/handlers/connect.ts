@@ -3,7 +3,7 @@
  * enhanced), take over a connected session with the same id, open or resume the session, answer
  * CONNACK, then attach the session (which resends unfinished flows).
  */
-import { ProtocolViolationError, SessionTakenOverError } from '../../core/errors.js'
+import { PacketTooLargeError, ProtocolViolationError, SessionTakenOverError } from '../../core/errors.js'
 import type { ConnackProperties, ConnectPacket } from '../../protocol/packets.js'
 import { NEVER_EXPIRES } from '../client-session.js'
 import type { Connection } from '../connection.js'
@@ -140,9 +140,18 @@ export function acceptConnect (ctx: BrokerContext, conn: Connection, packet: Con
     : undefined
   // v5 [MQTT-3.2.2-2] [MQTT-3.2.2-3], v3.1.1 [MQTT-3.2.2-1] [MQTT-3.2.2-2] [MQTT-3.2.2-3]:
   // Session Present says whether a session was resumed; v5 [MQTT-3.1.4-5] reason 0x00.
-  conn.send(properties === undefined
+  const sent = conn.send(properties === undefined
     ? { type: 'connack', sessionPresent: present, reasonCode: 0 }
     : { type: 'connack', sessionPresent: present, reasonCode: 0, properties })
+  if (!sent) {
+    // v5 [MQTT-3.1.2-24]: even without User Properties the CONNACK exceeds the Maximum Packet
+    // Size the client gave, so it cannot be sent and the connection cannot go on. It closes
+    // without a word (no DISCONNECT before a CONNACK, v5 [MQTT-3.14.0-1]); the connection never
+    // began, so its will is not published.
+    cs.will = undefined
+    conn.destroy(new PacketTooLargeError(conn.refusedSize, conn.maxPacketSizeOut))
+    return
+  }
   conn.accept(keepAlive)
   ctx.stats.connectionsTotal++
 
