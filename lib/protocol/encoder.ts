@@ -23,12 +23,20 @@ import { validatePacket } from './validate.js'
 export function encode (packet: Packet, version: ProtocolVersion): Buffer {
   const invalid = validatePacket(packet, version, 'encode')
   if (invalid !== undefined) throw invalid
-  // The message flow's packets without properties are written by hand (fast-codec.ts).
+  // PUBLISH (v5 properties included) and acknowledgements without properties are written by hand (fast-codec.ts).
   switch (packet.type) {
     case 'publish': { const fast = encodePublish(packet, version); if (fast !== undefined) return fast; break }
     case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp': { const fast = encodeAck(packet, version); if (fast !== undefined) return fast; break }
     default: break
   }
+  return encodeGeneral(packet, version)
+}
+
+/**
+ * The general path of `encode`, through mqtt-packet, for a packet already validated at `version`.
+ * Exported for the tests that check the fast path against it.
+ */
+export function encodeGeneral (packet: Packet, version: ProtocolVersion): Buffer {
   let source = packet
   let passwordOnly = false
   let keepSession = false

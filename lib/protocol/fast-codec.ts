@@ -1,21 +1,25 @@
 /**
  * The codec's fast path for the packets of the message flow, written by hand instead of going
- * through mqtt-packet: PUBLISH without properties and PUBACK/PUBREC/PUBREL/PUBCOMP without
- * properties. Everything else (and every packet these decline, by returning undefined) takes
- * the general path, which gives byte-identical results: the fixtures check both.
+ * through mqtt-packet: PUBLISH, with its v5 properties (publish-properties.ts), and
+ * PUBACK/PUBREC/PUBREL/PUBCOMP without properties. Everything else (and every packet these
+ * decline, by returning undefined) takes the general path, which gives byte-identical results:
+ * the fixtures and test/protocol check both.
  *
  * The callers keep their checks: the decoder runs the raw walk (scan.ts) before and the
  * semantic checks (validate.ts) after; the encoder validates a packet before writing it, except
  * for a copy of a PUBLISH it has just validated and encoded (see PublishTemplates).
  */
-import { PacketCode, vbiSize, writeVariableByteInteger } from './frame.js'
+import { MAX_REMAINING_LENGTH, PacketCode, readVariableByteInteger, vbiSize, writeVariableByteInteger, type VbiResult } from './frame.js'
 import type { ProtocolVersion, PublishAckPacket, PublishPacket, PublishProperties, QoS } from './packets.js'
+import { DECLINE, publishPropertiesSize, readPublishProperties, writePublishProperties } from './publish-properties.js'
 
 const ACK_TYPES = [undefined, undefined, undefined, undefined, 'puback', 'pubrec', 'pubrel', 'pubcomp'] as const
 
+const vbi: VbiResult = { value: 0, length: 0 }
+
 /**
- * A PUBLISH whose body the raw walk has checked (`frame[headerLength]` starts the Topic Name).
- * Undefined for a v5 PUBLISH with properties.
+ * A PUBLISH whose body the raw walk has checked (`frame[headerLength]` starts the Topic Name),
+ * v5 properties included.
  */
 export function decodePublish (frame: Buffer, headerLength: number, version: ProtocolVersion): PublishPacket | undefined {
   const first = frame[0] as number
@@ -28,16 +32,27 @@ export function decodePublish (frame: Buffer, headerLength: number, version: Pro
     packetId = frame.readUInt16BE(p)
     p += 2
   }
+  let properties: PublishProperties | undefined
   if (version === 5) {
-    // Property Length 0 is one byte 0x00; any other section goes the general way.
-    if (frame[p] !== 0) return undefined
-    p += 1
+    // Property Length 0 is one byte 0x00 (no properties object, as on the general path).
+    if (frame[p] === 0) p += 1
+    else {
+      readVariableByteInteger(frame, p, frame.length, vbi)
+      const start = p + vbi.length
+      p = start + vbi.value
+      properties = readPublishProperties(frame, start, p)
+    }
   }
   const topic = frame.toString('utf8', topicStart, topicEnd)
   const payload = frame.subarray(p)
   const retain = (first & 1) === 1
   const dup = (first & 8) === 8
   // The same shapes, in the same key order, as codec-decode.ts builds.
+  if (properties !== undefined) {
+    return qos === 0
+      ? { type: 'publish', topic, payload, qos, retain, dup, properties }
+      : { type: 'publish', topic, payload, qos, retain, dup, packetId, properties }
+  }
   return qos === 0
     ? { type: 'publish', topic, payload, qos, retain, dup }
     : { type: 'publish', topic, payload, qos, retain, dup, packetId }
@@ -74,19 +89,30 @@ export function encodeAck (packet: PublishAckPacket, version: ProtocolVersion): 
 }
 
 
-/** Encodes a PUBLISH without properties; undefined when it has properties (the general path's job). */
+/**
+ * Encodes a validated PUBLISH (levels 3 and 4 drop the properties, as the general path does);
+ * undefined for what it leaves to the general path: a properties key that is not a PUBLISH
+ * property, a packet over the maximum Remaining Length.
+ */
 export function encodePublish (packet: PublishPacket, version: ProtocolVersion): Buffer | undefined {
-  if (packet.properties !== undefined) return undefined
+  const properties = version === 5 ? packet.properties : undefined
+  let propertiesSize = 0
+  if (properties !== undefined) {
+    propertiesSize = publishPropertiesSize(properties)
+    if (propertiesSize === DECLINE) return undefined
+  }
   const topicLength = Buffer.byteLength(packet.topic)
   const qos = packet.qos
-  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + packet.payload.length
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + (version === 5 ? vbiSize(propertiesSize) + propertiesSize : 0) + packet.payload.length
+  if (remaining > MAX_REMAINING_LENGTH) return undefined
   const out = Buffer.allocUnsafe(1 + vbiSize(remaining) + remaining)
   out[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0)
   let p = writeVariableByteInteger(out, 1, remaining)
   p = out.writeUInt16BE(topicLength, p)
   p += out.write(packet.topic, p, 'utf8')
   if (qos > 0) p = out.writeUInt16BE(packet.packetId as number, p)
-  if (version === 5) out[p++] = 0
+  if (properties !== undefined) p = writePublishProperties(out, p, properties, propertiesSize)
+  else if (version === 5) out[p++] = 0
   packet.payload.copy(out, p)
   return out
 }
