@@ -3,8 +3,8 @@
  * subscription of the broker, shared ones included. `match(topic)` is on the hot path (once per
  * PUBLISH): one `split`, an explicit reused stack instead of recursion, no regexes, and per-client
  * merging through an epoch stamp instead of a per-call Map. An optional LRU cache keyed by topic
- * name (topic-tree-cache.ts) admits a topic on its second miss and is cleared by every change of
- * the subscriptions.
+ * name (topic-tree-cache.ts) admits a topic on its second miss, steps aside while its hit rate is
+ * low, and is cleared by every change of the subscriptions.
  *
  * Matching rules (section 4.7 of both versions):
  * - v3.1.1 [MQTT-4.7.1-3], v5 [MQTT-4.7.1-2]: '+' matches exactly one level, possibly empty.
@@ -22,7 +22,7 @@ import { InvalidArgumentError, ProtocolViolationError } from '../core/errors.js'
 import { parseSharedFilter, Share } from './shared-groups.js'
 import { Delivery, EMPTY_MATCH, Matched } from './topic-tree-result.js'
 import type { MatchResult, Subscription } from './topic-tree-result.js'
-import { MatchCache } from './topic-tree-cache.js'
+import { MatchCache, type MatchCacheOptions } from './topic-tree-cache.js'
 import { Node, filterLevels } from './topic-tree-node.js'
 import type { ClientRecord, Entry } from './topic-tree-node.js'
 
@@ -30,14 +30,17 @@ export { Share, parseSharedFilter } from './shared-groups.js'
 export type { ShareMember } from './shared-groups.js'
 export { splitByRetainAsPublished } from './topic-tree-result.js'
 export type { ClientDelivery, MatchResult, Subscription } from './topic-tree-result.js'
+export type { MatchCacheOptions } from './topic-tree-cache.js'
 
 export interface TopicTreeOptions {
   /**
-   * Topic names whose match results are kept (LRU; a topic enters on its second miss). 0, the
-   * default, disables the cache: it pays off only when publications repeat a working set of topics
-   * (see bench/micro/topic-tree.ts).
+   * Topic names whose match results are kept (LRU; a topic enters on its second miss; the cache
+   * steps aside while its hit rate is low). 0, the default, disables the cache: it pays off only
+   * when publications repeat a working set of topics (see bench/micro/topic-tree.ts).
    */
   readonly matchCacheSize?: number
+  /** How the cache measures its hit rate and steps aside (tests and benchmarks). */
+  readonly matchCache?: MatchCacheOptions
 }
 
 const DOLLAR = 36 // '$'
@@ -60,8 +63,11 @@ export class TopicTree<S extends Subscription = Subscription> {
   constructor (options: TopicTreeOptions = {}) {
     const cacheSize = options.matchCacheSize ?? 0
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new InvalidArgumentError(`matchCacheSize must be a non-negative integer, got ${cacheSize}`)
-    this.#cache = cacheSize > 0 ? new MatchCache(cacheSize) : undefined
+    this.#cache = cacheSize > 0 ? new MatchCache(cacheSize, options.matchCache) : undefined
   }
+
+  /** Whether the match cache currently steps aside (low hit rate); false without a cache. */
+  get matchCacheBypassed (): boolean { return this.#cache?.bypassed ?? false }
 
   /** Number of subscriptions, shared memberships included. */
   get size (): number { return this.#size }

@@ -139,9 +139,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const keyOf = (clientId: string, filter: string): string => JSON.stringify([clientId, filter])
 
+// Cache settings: none, tiny LRUs, and one that steps aside and comes back every few lookups.
+const cacheArb = fc.constantFrom<ConstructorParameters<typeof TopicTree>[0]>(
+  { matchCacheSize: 0 }, { matchCacheSize: 1 }, { matchCacheSize: 3 },
+  { matchCacheSize: 3, matchCache: { window: 4, minHitRate: 0.5, bypassWindows: 1 } }
+)
+
 test('match agrees with a naive reference matcher through random subscribe, unsubscribe and removeClient (with and without cache)', t => {
-  fc.assert(fc.property(fc.array(opArb, { maxLength: 60 }), fc.array(topicArb, { maxLength: 10 }), fc.constantFrom(0, 1, 3), (ops, finalTopics, cacheSize) => {
-    const tree = new TopicTree({ matchCacheSize: cacheSize })
+  fc.assert(fc.property(fc.array(opArb, { maxLength: 60 }), fc.array(topicArb, { maxLength: 10 }), cacheArb, (ops, finalTopics, cacheOptions) => {
+    const tree = new TopicTree(cacheOptions)
     const model = new Map<string, Subscription>()
     for (const op of ops) {
       switch (op.kind) {
@@ -334,6 +340,93 @@ test('the match cache evicts the least recently used topic', t => {
   t.is(tree.match('a'), a)
   t.is(tree.match('c'), tree.match('c'))
   t.not(tree.match('b'), b)
+})
+
+/** A tree whose cache judges its hit rate every 8 lookups and, below 1 in 2, steps aside for 16. */
+function adaptiveTree (): TopicTree {
+  const tree = new TopicTree({ matchCacheSize: 8, matchCache: { window: 8, minHitRate: 0.5, bypassWindows: 2 } })
+  tree.subscribe({ clientId: 'a', filter: 'x/#', qos: 0 })
+  return tree
+}
+
+/** Matches `count` topics never seen before. */
+function distinct (tree: TopicTree, count: number, tag: string): void {
+  for (let i = 0; i < count; i++) tree.match(`x/${tag}/${i}`)
+}
+
+test('the match cache steps aside on a stream of distinct topics and comes back when topics repeat', t => {
+  const tree = adaptiveTree()
+  t.false(tree.matchCacheBypassed)
+  distinct(tree, 8, 'u') // one window, no hit
+  t.true(tree.matchCacheBypassed)
+  // Aside: nothing is admitted, a topic not kept is computed afresh every time (and still right).
+  const a = tree.match('x/hot')
+  const b = tree.match('x/hot')
+  const c = tree.match('x/hot')
+  t.not(b, a)
+  t.not(c, b)
+  t.deepEqual(c.clients.map(d => d.clientId), ['a'])
+  distinct(tree, 13, 'v') // the rest of the 16 lookups aside
+  t.false(tree.matchCacheBypassed) // probing
+  // The probe window: a repeating topic is admitted on its second miss, then hits.
+  const results = Array.from({ length: 8 }, () => tree.match('x/hot'))
+  t.false(tree.matchCacheBypassed) // 6 hits of 8: stays on
+  t.is(results[7], results[2])
+  t.is(tree.match('x/hot'), results[2])
+})
+
+test('the match cache steps aside again when a probe finds the hit rate still low', t => {
+  const tree = adaptiveTree()
+  distinct(tree, 8, 'u')
+  distinct(tree, 16, 'v') // aside
+  t.false(tree.matchCacheBypassed)
+  distinct(tree, 8, 'w') // the probe window: no hit
+  t.true(tree.matchCacheBypassed)
+})
+
+test('while aside the match cache answers from the entries it kept, and a window of hits brings it back on', t => {
+  const tree = adaptiveTree()
+  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  const kept = ['x/h1', 'x/h2', 'x/h3'].map(warm) // admitted: 6 lookups
+  distinct(tree, 2, 'u') // ends the window: 8 lookups, no hit
+  t.true(tree.matchCacheBypassed)
+  for (let i = 0; i < 7; i++) t.is(tree.match(`x/h${1 + i % 3}`), kept[i % 3])
+  t.true(tree.matchCacheBypassed)
+  tree.match('x/h1') // the 8th hit of the window: back on, long before the pause would end
+  t.false(tree.matchCacheBypassed)
+})
+
+/** Matches new topics until the cache is on again (its pause over). */
+function untilOn (tree: TopicTree): void {
+  for (let i = 0; i < 100 && tree.matchCacheBypassed; i++) tree.match(`x/pause/${i}`)
+}
+
+test('a subscription change while the match cache steps aside still invalidates what it kept', t => {
+  const tree = adaptiveTree()
+  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  const kept = warm('x/1') // cached
+  distinct(tree, 6, 'u') // ends the window: 8 lookups, no hit
+  t.true(tree.matchCacheBypassed)
+  t.is(tree.match('x/1'), kept) // still answered from the kept entry
+  tree.subscribe({ clientId: 'b', filter: 'x/1', qos: 1 })
+  t.true(tree.matchCacheBypassed)
+  const aside = tree.match('x/1')
+  t.not(aside, kept)
+  t.deepEqual(aside.clients.map(d => d.clientId).sort(), ['a', 'b'])
+  untilOn(tree)
+  t.false(tree.matchCacheBypassed)
+  const after = tree.match('x/1')
+  t.not(after, kept)
+  t.deepEqual(after.clients.map(d => d.clientId).sort(), ['a', 'b'])
+  // And an unsubscribe during the next pause too.
+  const again = warm('x/1')
+  distinct(tree, 8, 'w')
+  t.true(tree.matchCacheBypassed)
+  t.true(tree.unsubscribe('b', 'x/1'))
+  t.not(tree.match('x/1'), again)
+  t.deepEqual(tree.match('x/1').clients.map(d => d.clientId), ['a'])
+  untilOn(tree)
+  t.deepEqual(tree.match('x/1').clients.map(d => d.clientId), ['a'])
 })
 
 test('matchCacheSize must be a non-negative integer', t => {
