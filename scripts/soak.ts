@@ -13,6 +13,17 @@ import { formatChaos, runChaos, type ChaosReport } from '../test/fault/chaos-run
 import { formatKill, runBrokerKill, type KillReport } from '../test/fault/kill-run.js'
 import { seedFromEnv } from '../test/fault/rng.js'
 
+const USAGE = `usage: npm run soak [-- --quick]
+  full size: >= 100,000 messages through >= 1,000 connection cuts, and 100 broker SIGKILLs
+  (about 6 minutes); --quick: a small version. Either rewrites RELIABILITY.md.
+  FAULT_SEED=n replays the generators of a run.`
+const unknown = process.argv.slice(2).filter((arg) => arg !== '--quick')
+if (unknown.length > 0) {
+  const help = unknown.includes('--help') || unknown.includes('-h')
+  if (help) console.log(USAGE)
+  else console.error(`soak: unknown option ${unknown[0] as string} (try --help)`)
+  process.exit(help ? 0 : 2)
+}
 const quick = process.argv.includes('--quick')
 const seed = seedFromEnv()
 const log = (line: string): void => { console.log(line) }
