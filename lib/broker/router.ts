@@ -14,7 +14,7 @@ import { channels } from './events.js'
 import { forwardable } from './message-expiry.js'
 import type { ClientInfo } from './options.js'
 import type { Share } from './shared-groups.js'
-import type { Subscription } from './topic-tree.js'
+import { splitByRetainAsPublished, type Subscription } from './topic-tree.js'
 
 export class Router {
   readonly #ctx: BrokerContext
@@ -47,7 +47,19 @@ export class Router {
     const published = ctx.hooks.published
     if (published !== undefined) notify(ctx, () => published(message, publisher))
     const match = ctx.tree.match(message.topic, publisherId)
-    for (const d of match.clients) this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished, undefined, durable)
+    for (const d of match.clients) {
+      // v5 3.3.4: a client whose matching subscriptions disagree on Retain As Published gets one
+      // copy per setting (RETAIN kept, v5 [MQTT-3.3.1-13]; RETAIN 0, [MQTT-3.3.1-12]), each
+      // with its own subscriptions' QoS and identifiers (v5 [MQTT-3.3.4-5]).
+      if (outbound.retain && d.retainAsPublished && d.subscriptions.length > 1 && ctx.registry.get(d.clientId)?.protocolVersion === 5) {
+        const copies = splitByRetainAsPublished(d)
+        if (copies.length > 1) {
+          for (const c of copies) this.#deliver(c.clientId, outbound, c.qos, c.subscriptionIdentifiers, c.retainAsPublished, undefined, durable)
+          continue
+        }
+      }
+      this.#deliver(d.clientId, outbound, d.qos, d.subscriptionIdentifiers, d.retainAsPublished, undefined, durable)
+    }
     for (const share of match.shares) this.#deliverShared(share, outbound, now, undefined, durable)
     return durable?.settled()
   }

@@ -77,6 +77,42 @@ test('v5 [MQTT-3.3.1-13] with Retain As Published the RETAIN flag is forwarded a
   } finally { await b.close() }
 })
 
+test('v5 [MQTT-3.3.1-12] [MQTT-3.3.1-13] [MQTT-3.3.4-5] overlapping subscriptions that disagree on Retain As Published get one copy each: RETAIN kept for one, cleared for the other, each with its own identifier', async t => {
+  const b = await startBroker()
+  try {
+    const sub = await b.connected(5)
+    await subscribe(sub, [{ topicFilter: 'rapx/#', qos: 1, retainAsPublished: true }], { properties: { subscriptionIdentifier: 7 } })
+    await subscribe(sub, [{ topicFilter: 'rapx/a', qos: 0 }], { properties: { subscriptionIdentifier: 8 } })
+    const pub = await b.connected(5)
+    await publish(pub, 'rapx/a', 'r', { qos: 1, retain: true })
+    const copies = await receive(sub, 2)
+    const kept = copies.find(p => p.retain)
+    const cleared = copies.find(p => !p.retain)
+    t.deepEqual(kept?.properties?.subscriptionIdentifiers, [7])
+    t.is(kept?.qos, 1)
+    t.deepEqual(cleared?.properties?.subscriptionIdentifiers, [8])
+    t.is(cleared?.qos, 0)
+    // Not retained: the subscriptions agree (RETAIN 0 either way), so one copy.
+    await publish(pub, 'rapx/a', 'n', { qos: 1, retain: false })
+    const [one] = await receive(sub, 1)
+    t.false(one?.retain)
+    t.true(await sub.quiet(200), 'one copy of a message that is not retained')
+  } finally { await b.close() }
+})
+
+test('v3.1.1 [MQTT-3.3.1-9] overlapping subscriptions of a 3.1.1 client get one copy of a retained message, RETAIN 0', async t => {
+  const b = await startBroker()
+  try {
+    const sub = await b.connected(4)
+    await subscribe(sub, ['ov311/#', 'ov311/a'], { qos: 1 })
+    const pub = await b.connected(4)
+    await publish(pub, 'ov311/a', 'r', { qos: 1, retain: true })
+    const [copy] = await receive(sub, 1)
+    t.false(copy?.retain)
+    t.true(await sub.quiet(200))
+  } finally { await b.close() }
+})
+
 test('v3.1.1 [MQTT-3.3.1-10] [MQTT-3.3.1-11] v5 [MQTT-3.3.1-6] [MQTT-3.3.1-7] an empty retained message is forwarded as usual and clears the topic, and is not stored itself', async t => {
   const b = await startBroker()
   try {
