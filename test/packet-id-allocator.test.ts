@@ -35,3 +35,44 @@ test('reserve marks restored ids in flight and rejects duplicates', t => {
   t.false(a.release(9))
   t.throws(() => a.reserve(0), { instanceOf: RangeError })
 })
+
+test('v3.1.1 [MQTT-2.3.1-2] v5 [MQTT-2.2.1-4] agrees with a reference model across the switch between its small set and its bitmap, both ways', t => {
+  const a = new PacketIdAllocator()
+  // Reference: the ids in flight, and the id the next allocation starts looking from.
+  const inFlight = new Set<number>()
+  let next = 1
+  let seed = 7
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  for (let step = 0; step < 20_000; step++) {
+    // Phases that grow to several hundred in flight and drain back to none.
+    const growing = Math.floor(step / 2_000) % 2 === 0
+    if (inFlight.size > 0 && (rand(10) < (growing ? 3 : 8))) {
+      const ids = [...inFlight]
+      const id = ids[rand(ids.length)] as number
+      t.true(a.release(id))
+      inFlight.delete(id)
+    } else {
+      let expected = next
+      while (inFlight.has(expected)) expected = expected === 65535 ? 1 : expected + 1
+      const id = a.allocate()
+      if (id !== expected) { t.is(id, expected, `step ${step}`); return }
+      inFlight.add(id)
+      next = id === 65535 ? 1 : id + 1
+    }
+    if (a.size !== inFlight.size) { t.is(a.size, inFlight.size, `step ${step}`); return }
+  }
+  for (let id = 1; id <= 65535; id += 97) t.is(a.isInFlight(id), inFlight.has(id))
+  t.false(a.release(0))
+  for (const id of [...inFlight]) t.true(a.release(id))
+  t.is(a.size, 0)
+})
+
+test('reserve above the small set moves to the bitmap without losing an id', t => {
+  const a = new PacketIdAllocator()
+  for (let id = 1000; id < 1300; id++) a.reserve(id)
+  t.is(a.size, 300)
+  for (let id = 1000; id < 1300; id++) t.true(a.isInFlight(id))
+  t.throws(() => a.reserve(1299))
+  const fresh = a.allocate()
+  t.false(fresh >= 1000 && fresh < 1300)
+})

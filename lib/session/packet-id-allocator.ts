@@ -8,12 +8,17 @@ import { MAX_PACKET_ID, type PacketId, toPacketId } from '../core/ids.js'
 
 /** Words of the in-flight bitmap: one bit per id 0..65535 (8 KiB). */
 const WORDS = (MAX_PACKET_ID + 1) >> 5
+/**
+ * Up to this many ids in flight are kept in a Set; beyond it, in the bitmap. A session with a
+ * few messages in flight (most of them, Receive Maximum is often tens) then costs a small Set
+ * instead of 8 KiB, and the bitmap goes again once nothing is in flight.
+ */
+const SET_MAX = 128
 
 export class PacketIdAllocator {
-  /**
-   * One bit per id, allocated on the first id handed out: a session that never sends QoS 1/2
-   * (most idle connections) costs nothing here (bench: memory per idle connection).
-   */
+  /** The ids in flight while there are few of them (and no bitmap). */
+  #few: Set<number> | undefined
+  /** One bit per id, while many ids are in flight. */
   #used: Uint32Array | undefined
   #inUse = 0
   #next = 1
@@ -24,10 +29,16 @@ export class PacketIdAllocator {
   /** Returns an id not in flight; throws PacketIdExhaustedError when all 65535 are. */
   allocate (): PacketId {
     if (this.#inUse >= MAX_PACKET_ID) throw new PacketIdExhaustedError()
-    const used = this.#used ??= new Uint32Array(WORDS)
     let id = this.#next
-    while (((used[id >>> 5] as number) & (1 << (id & 31))) !== 0) id = id === MAX_PACKET_ID ? 1 : id + 1
-    used[id >>> 5] = (used[id >>> 5] as number) | (1 << (id & 31))
+    const used = this.#used ?? this.#bitmapWhenFull()
+    if (used === undefined) {
+      const few = this.#few ??= new Set()
+      while (few.has(id)) id = id === MAX_PACKET_ID ? 1 : id + 1
+      few.add(id)
+    } else {
+      while (((used[id >>> 5] as number) & (1 << (id & 31))) !== 0) id = id === MAX_PACKET_ID ? 1 : id + 1
+      used[id >>> 5] = (used[id >>> 5] as number) | (1 << (id & 31))
+    }
     this.#inUse++
     this.#next = id === MAX_PACKET_ID ? 1 : id + 1
     return id as PacketId
@@ -37,8 +48,9 @@ export class PacketIdAllocator {
   reserve (id: number): PacketId {
     const packetId = toPacketId(id)
     if (this.isInFlight(packetId)) throw new PacketIdInUseError(packetId)
-    const used = this.#used ??= new Uint32Array(WORDS)
-    used[packetId >>> 5] = (used[packetId >>> 5] as number) | (1 << (packetId & 31))
+    const used = this.#used ?? this.#bitmapWhenFull()
+    if (used === undefined) (this.#few ??= new Set()).add(packetId)
+    else used[packetId >>> 5] = (used[packetId >>> 5] as number) | (1 << (packetId & 31))
     this.#inUse++
     return packetId
   }
@@ -46,20 +58,34 @@ export class PacketIdAllocator {
   /** Frees an id; freeing an id that is not in flight is a no-op and returns false. */
   release (id: number): boolean {
     if (id < 1 || id > MAX_PACKET_ID || !this.isInFlight(id)) return false
-    const used = this.#used as Uint32Array
-    used[id >>> 5] = (used[id >>> 5] as number) & ~(1 << (id & 31))
-    this.#inUse--
+    const used = this.#used
+    if (used === undefined) (this.#few as Set<number>).delete(id)
+    else used[id >>> 5] = (used[id >>> 5] as number) & ~(1 << (id & 31))
+    if (--this.#inUse === 0) this.#used = undefined
     return true
   }
 
   isInFlight (id: number): boolean {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_PACKET_ID) return false
     const used = this.#used
-    if (used === undefined || !Number.isInteger(id) || id < 0 || id > MAX_PACKET_ID) return false
+    if (used === undefined) return this.#few?.has(id) ?? false
     return ((used[id >>> 5] as number) & (1 << (id & 31))) !== 0
   }
 
   clear (): void {
-    this.#used?.fill(0)
+    this.#used = undefined
+    this.#few = undefined
     this.#inUse = 0
+  }
+
+  /** Moves the ids in flight from the Set to a bitmap once the Set is full; else undefined. */
+  #bitmapWhenFull (): Uint32Array | undefined {
+    const few = this.#few
+    if (few === undefined || few.size < SET_MAX) return undefined
+    const used = new Uint32Array(WORDS)
+    for (const id of few) used[id >>> 5] = (used[id >>> 5] as number) | (1 << (id & 31))
+    this.#few = undefined
+    this.#used = used
+    return used
   }
 }
