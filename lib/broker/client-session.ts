@@ -39,7 +39,5 @@ export class ClientSession extends Session {
   }
 
   get clientId (): string { return this.info.clientId }
-  /** The MQTT session (this object): in-flight tables, packet ids, queue. */
-  get session (): Session { return this }
   get protocolVersion (): ProtocolVersion { return this.info.protocolVersion }
 }

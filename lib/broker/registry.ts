@@ -118,7 +118,7 @@ export class SessionRegistry {
     const info: ClientInfo = { clientId: record.clientId, username: record.username, protocolVersion: record.protocolVersion, remoteAddress: undefined, certificate: undefined }
     const cs = this.#create(info, true)
     cs.expiryInterval = record.expiryInterval
-    await cs.session.restore()
+    await cs.restore()
     for (const sub of restored.subscriptions) this.#ctx.tree.subscribe(subscriptionFromStored(cs.clientId, sub))
     const now = this.#ctx.clock.now()
     // Its will and expiry start once every session is back (the caller runs this), so that a
@@ -134,7 +134,7 @@ export class SessionRegistry {
    */
   connectionEnded (cs: ClientSession): void {
     cs.connection = undefined
-    cs.session.detach()
+    cs.detach()
     const will = cs.will
     cs.will = undefined
     this.#afterLoss(cs, will, this.#ctx.clock.now())
@@ -189,7 +189,7 @@ export class SessionRegistry {
     if (cs.willTimer !== undefined) { this.#ctx.clock.clearTimeout(cs.willTimer); cs.willTimer = undefined }
     if (this.#sessions.get(cs.clientId) === cs) this.#sessions.delete(cs.clientId)
     this.#ctx.tree.removeClient(cs.clientId)
-    cs.session.close()
+    cs.close()
     if (cs.persistent) this.#ctx.persist(store => store.sessionEnded(cs.clientId))
     if (publishPendingWill && pending !== undefined) publishWill(this.#ctx, cs, pending)
   }
@@ -222,7 +222,7 @@ export class SessionRegistry {
       const conn = cs.connection
       if (conn !== undefined) {
         cs.connection = undefined
-        cs.session.detach()
+        cs.detach()
         this.save(cs)
         conn.close({ reasonCode: 0x8b, reasonString: 'server shutting down' })
       }

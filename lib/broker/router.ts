@@ -118,12 +118,12 @@ export class Router {
       if (allowed !== true) {
         const copy = out
         const stored = tracked?.track()
-        allowed.then(ok => { if (ok) { target.session.publish(copy, done, stored) } else { ctx.stats.publishDropped++; stored?.(undefined) } },
+        allowed.then(ok => { if (ok) { target.publish(copy, done, stored) } else { ctx.stats.publishDropped++; stored?.(undefined) } },
           (err: unknown) => { ctx.logger.error({ err, clientId }, 'authorizeForward failed; message not forwarded'); stored?.(undefined) })
         return
       }
     }
-    target.session.publish(out, done, tracked?.track())
+    target.publish(out, done, tracked?.track())
   }
 }
 

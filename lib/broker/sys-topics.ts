@@ -48,7 +48,7 @@ export class SysTopics {
     let queued = 0
     let dropped = 0
     for (const cs of registry.values()) {
-      const s = cs.session.stats
+      const s = cs.stats
       inflight += s.inflightOutbound + s.inflightInbound
       queued += s.queued
       dropped += s.dropped.queueFullQos0 + s.dropped.queueFullRefused + s.dropped.offlineQos0 + s.expired

@@ -182,6 +182,18 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
     throw error
   }
 
+  /**
+   * @internal One write, started by `start` on the open databases, as `track` gives it; a
+   * synchronous failure (closed, out of service) becomes a rejection, as from an async method.
+   */
+  write (start: (dbs: Dbs) => Promise<unknown>): Promise<void> {
+    try {
+      return this.track(start(this.db()))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   flowStore (clientId: string): SessionFlowStore { return new LmdbFlowStore(this, clientId) }
   queueStore (clientId: string): SessionQueueStore { return new LmdbQueueStore(this, clientId) }
 
@@ -260,46 +272,30 @@ class LmdbFlowStore implements SessionFlowStore {
     this.#clientId = clientId
   }
 
-  // The per-message calls return the write's promise itself (`track`), no async wrapper; a
-  // synchronous failure (closed, out of service) becomes a rejection, as from an async method.
+  // The per-message calls return the write's promise itself (`write`), no async wrapper.
 
   outboundFlowChanged (flow: OutboundFlow): Promise<void> {
-    try {
-      const db = this.#backend.db().outbound
+    return this.#backend.write(dbs => {
       const key = [this.#clientId, flow.packetId]
       // A flow's first state (AwaitingPuback, AwaitingPubrec) is a new flow: its id was free, so
       // no record holds it (an id is reused only after the end of its last flow was stored) and
       // it goes last in send order without a read. A later state keeps the record's place;
       // calls for one packet id never overlap (contract.ts), so the previous change is committed.
-      const order = flow.state === 'AwaitingPubcomp' ? db.get(key)?.order ?? this.#backend.nextOrder() : this.#backend.nextOrder()
-      return this.#backend.track(db.put(key, { order, flow }))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+      const order = flow.state === 'AwaitingPubcomp' ? dbs.outbound.get(key)?.order ?? this.#backend.nextOrder() : this.#backend.nextOrder()
+      return dbs.outbound.put(key, { order, flow })
+    })
   }
 
   outboundFlowEnded (packetId: PacketId): Promise<void> {
-    try {
-      return this.#backend.track(this.#backend.db().outbound.remove([this.#clientId, packetId]))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return this.#backend.write(dbs => dbs.outbound.remove([this.#clientId, packetId]))
   }
 
   inboundFlowStarted (flow: InboundFlow): Promise<void> {
-    try {
-      return this.#backend.track(this.#backend.db().inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return this.#backend.write(dbs => dbs.inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
   }
 
   inboundFlowEnded (packetId: PacketId): Promise<void> {
-    try {
-      return this.#backend.track(this.#backend.db().inbound.remove([this.#clientId, packetId]))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return this.#backend.write(dbs => dbs.inbound.remove([this.#clientId, packetId]))
   }
 
   async restoreFlows (): Promise<RestoredFlows> {

@@ -16,6 +16,7 @@
  */
 import { readVariableByteInteger, vbiSize, writeVariableByteInteger, type VbiResult } from './frame.js'
 import type { PublishProperties, UserProperties } from './packets.js'
+import { SUBSCRIPTION_IDENTIFIER_ID, USER_PROPERTY_ID } from './properties.js'
 
 /** `publishPropertiesSize` result for a properties object the fast path leaves to the general path. */
 export const DECLINE = -1
@@ -25,9 +26,7 @@ const MESSAGE_EXPIRY_INTERVAL = 0x02
 const CONTENT_TYPE = 0x03
 const RESPONSE_TOPIC = 0x08
 const CORRELATION_DATA = 0x09
-const SUBSCRIPTION_IDENTIFIER = 0x0b
 const TOPIC_ALIAS = 0x23
-const USER_PROPERTY = 0x26
 
 type Key = keyof PublishProperties
 type Mutable = { -readonly [K in Key]?: Exclude<PublishProperties[K], undefined> }
@@ -109,7 +108,7 @@ export function writePublishProperties (out: Buffer, pos: number, props: Publish
       case 'subscriptionIdentifiers':
         // v5 3.3.2.3.8: one property per identifier.
         for (const id of value as readonly number[]) {
-          out[p++] = SUBSCRIPTION_IDENTIFIER
+          out[p++] = SUBSCRIPTION_IDENTIFIER_ID
           p = writeVariableByteInteger(out, p, id)
         }
         break
@@ -120,7 +119,7 @@ export function writePublishProperties (out: Buffer, pos: number, props: Publish
   if (user !== undefined) {
     // v5 [MQTT-3.3.2-18]: User Properties in the order given, as the general path writes them: last.
     for (const [name, text] of user) {
-      out[p++] = USER_PROPERTY
+      out[p++] = USER_PROPERTY_ID
       p = writeString(out, p, name)
       p = writeString(out, p, text)
     }
@@ -157,7 +156,7 @@ export function readPublishProperties (frame: Buffer, start: number, end: number
         p = stop
         break
       }
-      case SUBSCRIPTION_IDENTIFIER: {
+      case SUBSCRIPTION_IDENTIFIER_ID: {
         readVariableByteInteger(frame, p, end, vbi)
         p += vbi.length
         // v5 3.3.2.3.8: repeats are allowed; an id of 0 is refused by validation (validate-properties.ts).
@@ -166,7 +165,7 @@ export function readPublishProperties (frame: Buffer, start: number, end: number
         break
       }
       default: {
-        // USER_PROPERTY, the only identifier left that the raw walk lets into a PUBLISH.
+        // USER_PROPERTY_ID, the only identifier left that the raw walk lets into a PUBLISH.
         const nameEnd = p + 2 + frame.readUInt16BE(p)
         const stop = nameEnd + 2 + frame.readUInt16BE(nameEnd)
         const pair = [frame.toString('utf8', p + 2, nameEnd), frame.toString('utf8', nameEnd + 2, stop)] as const

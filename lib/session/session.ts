@@ -148,6 +148,11 @@ export class Session {
   }
 }
 
+/** The outcome of a message the session held but never sent when it closed (shared subscriptions move it on). */
+function notSent (): SessionClosedError {
+  return new SessionClosedError('the session was closed before the message was sent', { neverSent: true })
+}
+
 /** Receive Maximum is 1..65535 (v5 3.1.2.11.3, 3.2.2.3.3), as InboundWindow and SendQuota check it. */
 function checkReceiveMaximum (value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
@@ -271,7 +276,7 @@ class ActiveSession {
     this.detach()
     this.#closed = true
     this.#steps.clearCallbacks(new SessionClosedError())
-    this.#steps.addDiscarded(this.#queue.clear(new SessionClosedError('the session was closed before the message was sent', { neverSent: true })))
+    this.#steps.addDiscarded(this.#queue.clear(notSent()))
   }
 
   /**
@@ -288,7 +293,7 @@ class ActiveSession {
    */
   publish (message: ApplicationMessage, done?: Done, stored?: Done): void {
     if (this.#closed) {
-      if (done !== undefined) this.#steps.settle(done, new SessionClosedError('the session was closed before the message was sent', { neverSent: true }))
+      if (done !== undefined) this.#steps.settle(done, notSent())
       if (stored !== undefined) stored(undefined)
       return
     }

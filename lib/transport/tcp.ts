@@ -28,11 +28,12 @@ export async function listenTcp (port: number, host: string, onConnection: Conne
     server.once('error', reject)
     server.listen(port, host, () => { server.off('error', reject); resolve() })
   })
-  server.on('error', options.onError ?? (() => {}))
+  const onError = options.onError ?? (() => {})
+  server.on('error', onError)
   if (options.sockets !== 'net') {
     acceptRaw(server, (stream, remoteAddress) => {
       onConnection(stream, remoteAddress === undefined ? {} : { remoteAddress })
-    }, options.onError ?? (() => {}))
+    }, onError)
   }
   const address = server.address()
   const bound = typeof address === 'object' && address !== null ? address.port : port

@@ -92,7 +92,7 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
       for (const c of traffic.clients) {
         const cs = broker.context.registry.get(c.id)
         o.log?.(`${c.id}: client flows [${flows.describe(c.session)}]`)
-        o.log?.(`${c.id}: broker side attached=${String(cs?.session.attached)} connection=${cs?.connection === undefined ? 'none' : cs.connection.closed ? 'closed' : `open (${cs.connection.pendingBytes} bytes unwritten)`} flows [${cs === undefined ? '' : flows.describe(cs.session)}]`)
+        o.log?.(`${c.id}: broker side attached=${String(cs?.attached)} connection=${cs?.connection === undefined ? 'none' : cs.connection.closed ? 'closed' : `open (${cs.connection.pendingBytes} bytes unwritten)`} flows [${cs === undefined ? '' : flows.describe(cs)}]`)
       }
     }
     // Time for late duplicates to show.
@@ -100,7 +100,7 @@ export async function runChaos (o: ChaosRunOptions): Promise<ChaosReport> {
     const stats = traffic.clientStats()
     collecting = false
     let queueFullRefused = 0
-    for (const cs of broker.context.registry.values()) queueFullRefused += cs.session.stats.dropped.queueFullRefused
+    for (const cs of broker.context.registry.values()) queueFullRefused += cs.stats.dropped.queueFullRefused
     errors.push(...stats.protocolErrors, ...stats.sessionErrors, ...traffic.tally.failures)
     return {
       seed: o.seed,

@@ -5,12 +5,13 @@
  * packet id and DUP and nothing else.
  */
 import test from 'ava'
-import { generate, parser as mqttParser, type Packet as MqttPacket } from 'mqtt-packet'
+import { generate, type Packet as MqttPacket } from 'mqtt-packet'
 import { fromMqttPacket, toMqttPacket } from '../../lib/protocol/codec.js'
 import { encode, encodeRouted } from '../../lib/protocol/encoder.js'
 import { decodeAck, decodePublish, encodeAck, encodePublish, PublishTemplates } from '../../lib/protocol/fast-codec.js'
 import { PacketDecoder } from '../../lib/protocol/decoder.js'
 import type { ProtocolVersion, PublishAckPacket, PublishPacket, QoS } from '../../lib/protocol/packets.js'
+import { headerLength, oracleDecode } from './_oracle.js'
 
 const VERSIONS: readonly ProtocolVersion[] = [3, 4, 5]
 const TOPICS = ['a', 'bench/sensors/42/temperature', 'é/ü/😀', 'x'.repeat(300)]
@@ -18,22 +19,6 @@ const PAYLOAD_SIZES = [0, 1, 64, 117, 200, 16_400, 2_100_000]
 
 function oracleEncode (packet: PublishPacket | PublishAckPacket, version: ProtocolVersion): Buffer {
   return generate(toMqttPacket(packet, version), { protocolVersion: version })
-}
-
-function oracleDecode (bytes: Buffer, version: ProtocolVersion): MqttPacket {
-  let out: MqttPacket | undefined
-  const p = mqttParser({ protocolVersion: version })
-  p.on('packet', (packet: MqttPacket) => { out = packet })
-  p.on('error', (err: Error) => { throw err })
-  p.parse(bytes)
-  if (out === undefined) throw new Error('oracle decoded nothing')
-  return out
-}
-
-function headerLength (bytes: Buffer): number {
-  let p = 1
-  while (((bytes[p++] as number) & 0x80) !== 0);
-  return p
 }
 
 function publishes (): Array<{ packet: PublishPacket, version: ProtocolVersion }> {

@@ -7,7 +7,7 @@
  */
 import test from 'ava'
 import fc from 'fast-check'
-import { parser as mqttParser, type Packet as MqttPacket } from 'mqtt-packet'
+import type { Packet as MqttPacket } from 'mqtt-packet'
 import { fromMqttPacket } from '../../lib/protocol/codec.js'
 import { encode, encodeGeneral, encodeRouted } from '../../lib/protocol/encoder.js'
 import { decodePublish, encodePublish, PublishTemplates } from '../../lib/protocol/fast-codec.js'
@@ -16,22 +16,7 @@ import { vbiSize, writeVariableByteInteger } from '../../lib/protocol/frame.js'
 import { BodyScan, scanBody } from '../../lib/protocol/scan.js'
 import { validatePacket } from '../../lib/protocol/validate.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../../lib/protocol/packets.js'
-
-function oracleDecode (bytes: Buffer, version: ProtocolVersion): MqttPacket {
-  let out: MqttPacket | undefined
-  const p = mqttParser({ protocolVersion: version })
-  p.on('packet', (packet: MqttPacket) => { out = packet })
-  p.on('error', (err: Error) => { throw err })
-  p.parse(bytes)
-  if (out === undefined) throw new Error('oracle decoded nothing')
-  return out
-}
-
-function headerLength (bytes: Buffer): number {
-  let p = 1
-  while (((bytes[p++] as number) & 0x80) !== 0);
-  return p
-}
+import { headerLength, oracleDecode } from './_oracle.js'
 
 /** The general decode path, as decoder.ts runs it: raw walk for ordered User Properties, mqtt-packet, codec-decode. */
 function generalDecode (bytes: Buffer): Packet {

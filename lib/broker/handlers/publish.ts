@@ -47,9 +47,9 @@ export function handlePublish (ctx: BrokerContext, conn: Connection, state: Conn
  */
 function deliverOrRefuse (cs: Connected['cs'], packet: PublishPacket, refuse: Refusal | undefined): void {
   if (refuse !== undefined && packet.qos === 0) return
-  cs.session.receive(packet, refuse)
+  cs.receive(packet, refuse)
 }
 
 export function handlePublishAck (state: Connected, packet: PublishAckPacket): void {
-  state.cs.session.receive(packet)
+  state.cs.receive(packet)
 }

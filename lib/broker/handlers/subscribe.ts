@@ -71,7 +71,7 @@ function apply (ctx: BrokerContext, state: Connected, packet: SubscribePacket, d
     for (const message of ctx.retained.match(o.sub.filter, now)) {
       const qos = message.qos < o.granted ? message.qos : o.granted
       const ids = o.sub.subscriptionIdentifier === undefined ? undefined : [o.sub.subscriptionIdentifier]
-      cs.session.publish({
+      cs.publish({
         ...message,
         qos,
         retain: true,
