@@ -111,8 +111,8 @@ test('with Receive Maximum 2 and a slow consumer the broker holds messages back 
   const first = await within(it.next())
   t.is(first.value?.topic, 'flow/0')
   await new Promise(resolve => setTimeout(resolve, 50))
-  const registry = (h.broker as unknown as { context: { registry: { get: (id: string) => { session: { stats: { inflightOutbound: number, queued: number } } } | undefined } } }).context.registry
-  const stats = registry.get('slow')?.session.stats
+  const registry = (h.broker as unknown as { context: { registry: { get: (id: string) => { stats: { inflightOutbound: number, queued: number } } | undefined } } }).context.registry
+  const stats = registry.get('slow')?.stats
   t.is(stats?.inflightOutbound, 2, 'the broker has at most Receive Maximum messages unacknowledged')
   t.is(stats?.queued, 8, 'the rest wait at the broker')
   t.true(sub.buffered <= 1)
