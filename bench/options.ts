@@ -4,11 +4,12 @@ import { SCENARIOS, type BenchQoS, type MqttLevel, type ScenarioName } from './l
 
 /**
  * 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs;
- * 'qosmos-lmdb' is qosmos on the durable lmdb store (acknowledging after durable writes).
+ * 'qosmos-lmdb' is qosmos on the durable lmdb store (acknowledging after durable writes);
+ * 'floor' is no broker but a bare relay (servers/floor.ts): what the Node runtime alone costs.
  */
-export type BrokerName = 'qosmos' | 'qosmos-lmdb' | 'baseline' | 'aedes' | 'mosquitto'
+export type BrokerName = 'qosmos' | 'qosmos-lmdb' | 'baseline' | 'aedes' | 'mosquitto' | 'floor'
 /** Every broker, in table order. */
-export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'qosmos-lmdb', 'baseline', 'aedes', 'mosquitto']
+export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'qosmos-lmdb', 'baseline', 'aedes', 'mosquitto', 'floor']
 const DEFAULT_BROKERS: readonly BrokerName[] = ['qosmos', 'aedes', 'mosquitto']
 
 export interface BenchOptions {
@@ -42,13 +43,20 @@ export interface BenchOptions {
   readonly tsx: boolean
   /** Clients ask for sessions that outlive the connection (see ScenarioSpec). */
   readonly persistentSessions: boolean
+  /**
+   * Each broker process, before its first measured throughput or latency run at a protocol
+   * level, gets an unmeasured fan-in at QoS 0, 1 and 2: a long-running broker's code is compiled
+   * by then, and a low-rate run on a fresh process would otherwise measure the JIT.
+   */
+  readonly warm: boolean
 }
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick                 short runs, small counts, one round (about two minutes)
-  --brokers a,b,c         of qosmos,qosmos-lmdb,aedes,mosquitto,baseline (default: qosmos,aedes,
-                          mosquitto, plus baseline when --baseline is given); qosmos-lmdb is
-                          qosmos on the durable lmdb store
+  --brokers a,b,c         of qosmos,qosmos-lmdb,aedes,mosquitto,baseline,floor (default: qosmos,
+                          aedes,mosquitto, plus baseline when --baseline is given); qosmos-lmdb is
+                          qosmos on the durable lmdb store; floor is a bare relay on the same TCP
+                          transport, no broker: what the Node runtime alone costs (servers/floor.ts)
   --scenarios a,b         of ${SCENARIOS.join(',')} (default: all)
   --qos 0,1,2             QoS levels of fan-in and fan-out (default: 0,1,2)
   --protocol 3.1.1,5      MQTT versions (default: both)
@@ -70,6 +78,10 @@ export const USAGE = `usage: npm run bench -- [options]
                           "--max-semi-space-size=32": A/B runs of runtime settings
   --persistent            clients keep their sessions (v3.1.1 Clean Session 0, v5 Session Expiry
                           1 h), so a durable store (qosmos-lmdb) stores flows before acknowledging
+  --no-warm               skip the warm-up: by default every broker process, before its first
+                          measured fan-in, fan-out or latency run at a protocol level, gets one
+                          unmeasured fan-in at QoS 0, 1 and 2 (1 s each), so a low-rate run does
+                          not measure V8 compiling a fresh process's code (off with --quick)
   --tsx                   run the Node brokers under tsx (default: compiled with tsc into
                           .tmp/bench-build first, as in production; tsx adds __name wrappers)`
 
@@ -101,12 +113,14 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
   let quick = false
   let tsx = false
   let persistentSessions = false
+  let warm = true
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') return 'help'
     if (arg === '--quick') { quick = true; continue }
     if (arg === '--tsx') { tsx = true; continue }
     if (arg === '--persistent') { persistentSessions = true; continue }
+    if (arg === '--no-warm') { warm = false; continue }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`)
     const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined]
     const value = inline ?? argv[++i]
@@ -128,6 +142,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
     quick,
     tsx,
     persistentSessions,
+    warm: warm && !quick,
     brokers: list<BrokerName>(get('brokers') ?? [...DEFAULT_BROKERS, ...(get('baseline') === undefined ? [] : ['baseline'])].join(','), BROKER_NAMES, (item) => item as BrokerName, 'brokers'),
     scenarios: list<ScenarioName>(get('scenarios') ?? SCENARIOS.join(','), SCENARIOS, (item) => item as ScenarioName, 'scenarios'),
     qos,

@@ -14,7 +14,7 @@ import { caseTitle, medians, ratios, renderCase, type CaseKey, type CaseReport, 
 import type { MqttLevel, ScenarioSpec } from './lib/types.js'
 
 /** What each broker speaks: aedes 1.x has no MQTT 5.0. */
-const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], 'qosmos-lmdb': [4, 5], baseline: [4, 5], aedes: [4], mosquitto: [4, 5] }
+const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], 'qosmos-lmdb': [4, 5], baseline: [4, 5], aedes: [4], mosquitto: [4, 5], floor: [4, 5] }
 
 function cases (options: BenchOptions): CaseKey[] {
   const out: CaseKey[] = []
@@ -43,6 +43,15 @@ function specFor (key: CaseKey, options: BenchOptions, broker: RunningBroker): S
     retained: options.retained,
     drainTimeoutMs: options.drainTimeoutMs,
     persistentSessions: options.persistentSessions
+  }
+}
+
+/** An unmeasured fan-in at QoS 0, 1 and 2 on `broker` (see BenchOptions.warm); failures show in the measured runs. */
+async function warmUp (load: LoadChannel, broker: RunningBroker, level: MqttLevel, options: BenchOptions): Promise<void> {
+  const warmOptions: BenchOptions = { ...options, durationMs: 1000, warmupMs: 0 }
+  for (const qos of [0, 1, 2] as const) {
+    const spec = specFor({ scenario: 'fanin', qos, level }, warmOptions, broker)
+    try { await load.run(spec, spec.durationMs + spec.drainTimeoutMs * 4 + 120_000) } catch { /* the measured runs report it */ }
   }
 }
 
@@ -81,6 +90,8 @@ async function main (): Promise<void> {
   }
 
   const load = new LoadChannel()
+  /** `${broker}/${level}` pairs whose current process has had its warm-up. */
+  const warmed = new Set<string>()
   const reports: CaseReport[] = []
   const started = Date.now()
   const order = BROKER_NAMES.filter((name) => options.brokers.includes(name))
@@ -103,10 +114,15 @@ async function main (): Promise<void> {
             await broker.stop()
             broker = await startBroker(cell.broker, options)
             brokers.set(cell.broker, broker)
+            for (const level of [4, 5] as const) warmed.delete(`${cell.broker}/${level}`)
           } catch (err) {
             cell.errors.push(`restart failed: ${err instanceof Error ? err.message : String(err)}`)
             continue
           }
+        }
+        if (options.warm && key.scenario !== 'idle' && !warmed.has(`${cell.broker}/${key.level}`)) {
+          warmed.add(`${cell.broker}/${key.level}`)
+          await warmUp(load, broker, key.level, options)
         }
         const spec = specFor(key, options, broker)
         try {

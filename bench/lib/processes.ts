@@ -69,7 +69,7 @@ function packageVersion (path: string): string {
 }
 
 function versionOf (name: BrokerName): string {
-  if (name === 'qosmos' || name === 'qosmos-lmdb' || name === 'baseline') return packageVersion(`${REPO_ROOT}package.json`)
+  if (name === 'qosmos' || name === 'qosmos-lmdb' || name === 'baseline' || name === 'floor') return packageVersion(`${REPO_ROOT}package.json`)
   if (name === 'aedes') return packageVersion(`${REPO_ROOT}node_modules/aedes/package.json`)
   const binary = mosquittoBinary()
   return binary === undefined ? 'not installed' : mosquittoVersion(binary)

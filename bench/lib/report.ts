@@ -111,7 +111,7 @@ export function ratios (report: CaseReport): Record<string, Record<string, numbe
   const byBroker = new Map(report.cells.map((cell) => [cell.broker, medians(cell.runs)]))
   const ours = byBroker.get('qosmos')
   const out: Record<string, Record<string, number>> = {}
-  for (const other of ['qosmos-lmdb', 'baseline', 'aedes', 'mosquitto'] as const) {
+  for (const other of ['qosmos-lmdb', 'baseline', 'aedes', 'mosquitto', 'floor'] as const) {
     const theirs = byBroker.get(other)
     if (ours === undefined || theirs === undefined) continue
     const entry: Record<string, number> = {}
