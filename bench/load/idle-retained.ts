@@ -1,6 +1,7 @@
 /**
  * idle: N connections that only CONNECT (keep alive 60 s) and stay; the broker's VmRSS before
- * and after gives its memory per connection.
+ * and after gives its memory per connection from a fresh start. Then N more on top: the RSS
+ * growth from N to 2N gives the marginal memory per connection, without the fixed costs paid once.
  * retained: R retained messages stored (QoS 1, windowed, all acknowledged), then ONE new client
  * subscribes to a wildcard covering them; the time until it holds all R is measured.
  */
@@ -16,11 +17,17 @@ const FD_HEADROOM = 200
 export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
   const notes: string[] = []
   let wanted = spec.connections
+  let marginal = true
   const limits = [openFilesLimit('self'), openFilesLimit(spec.brokerPid)]
   for (const limit of limits) {
-    if (limit !== undefined && limit - FD_HEADROOM < wanted) {
+    if (limit === undefined) continue
+    if (limit - FD_HEADROOM < wanted) {
       wanted = Math.max(1, limit - FD_HEADROOM)
       notes.push(`open-files limit ${limit} allows only ${wanted} of ${spec.connections} connections (raise ulimit -n)`)
+    }
+    if (limit - FD_HEADROOM < 2 * wanted && marginal) {
+      marginal = false
+      notes.push(`open-files limit ${limit} leaves no room for ${wanted} more: marginal memory not measured (raise ulimit -n)`)
     }
   }
   await sleep(300)
@@ -33,9 +40,17 @@ export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
   const after = snapshot(spec.brokerPid, clients.length)
   const rssAfter = processRssKiB(spec.brokerPid) ?? Number.NaN
   notes.push(...coarseCpuNote(before, after))
-  const stillOpen = clients.filter((c) => !c.closed).length
-  if (stillOpen < clients.length) notes.push(`${clients.length - stillOpen} idle connections closed by the broker`)
-  await disconnectAll(clients)
+  let marginalKibPerConnection = Number.NaN
+  const more = marginal ? await connectMany(spec, `${spec.runId}-idle2`, wanted, 100) : { clients: [], failures: [] }
+  if (more.failures.length > 0) notes.push(`${more.failures.length} of the second ${wanted} connections failed: ${more.failures[0] ?? ''}`)
+  if (more.clients.length > 0) {
+    await sleep(1000)
+    marginalKibPerConnection = ((processRssKiB(spec.brokerPid) ?? Number.NaN) - rssAfter) / more.clients.length
+  }
+  const all = [...clients, ...more.clients]
+  const stillOpen = all.filter((c) => !c.closed).length
+  if (stillOpen < all.length) notes.push(`${all.length - stillOpen} idle connections closed by the broker`)
+  await disconnectAll(all)
 
   const figures = windowFigures(before, after, connectedAt)
   const connected = clients.length
@@ -52,6 +67,7 @@ export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
       rssBeforeKiB: rssBefore,
       rssAfterKiB: rssAfter,
       kibPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
+      marginalKibPerConnection,
       connectsPerSec: figures.deliveredPerSec,
       brokerCpuUsPerConnection: figures.brokerCpuUsPerDelivery
     },
