@@ -103,7 +103,10 @@ async function main (): Promise<void> {
     })
     console.log(`\n${title}`)
     for (let round = 1; round <= options.rounds; round++) {
-      for (const cell of cells) {
+      // Each round starts with the next broker: a broker that always ran first would always run
+      // right after the harness's and the load's own work between cases and rounds.
+      const shift = (round - 1) % cells.length
+      for (const cell of [...cells.slice(shift), ...cells.slice(0, shift)]) {
         if (cell.skipped !== undefined) continue
         let broker = brokers.get(cell.broker)
         if (broker === undefined) continue

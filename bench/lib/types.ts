@@ -60,7 +60,7 @@ export interface ScenarioResult {
   readonly lost: number
   readonly duplicated: number
   readonly windowMs: number
-  readonly latency?: { readonly p50Ms: number, readonly p99Ms: number, readonly maxMs: number, readonly samples: number }
+  readonly latency?: { readonly p50Ms: number, readonly p90Ms: number, readonly p99Ms: number, readonly p999Ms: number, readonly maxMs: number, readonly samples: number }
   readonly idle?: {
     readonly connections: number
     readonly failed: number

@@ -152,10 +152,10 @@ export class LatencySamples {
     this.#samples[this.#count++] = ms
   }
 
-  summary (): { p50Ms: number, p99Ms: number, maxMs: number, samples: number } | undefined {
+  summary (): { p50Ms: number, p90Ms: number, p99Ms: number, p999Ms: number, maxMs: number, samples: number } | undefined {
     if (this.#count === 0) return undefined
     const sorted = this.#samples.slice(0, this.#count).sort()
     const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
-    return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] as number, samples: this.#count }
+    return { p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), p999Ms: at(0.999), maxMs: sorted[sorted.length - 1] as number, samples: this.#count }
   }
 }
