@@ -15,9 +15,24 @@ export const MAX_STRING_BYTES = 65535
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 
+/** Up to this many bytes, a string of ASCII bytes is checked in place (most topic names). */
+const ASCII_SCAN_LIMIT = 256
+
 /** What is wrong with the UTF-8 bytes `buf[start, end)`, if anything. */
 export function rawStringProblem (buf: Buffer, start: number, end: number): StringProblem | undefined {
   if (start === end) return undefined
+  if (end - start <= ASCII_SCAN_LIMIT) {
+    // Bytes below 0x80 are well-formed UTF-8 on their own: such a string needs no view of the
+    // buffer and no native call, only a look for 0x00. Any other byte takes the full check.
+    let zero = false
+    let i = start
+    for (; i < end; i++) {
+      const byte = buf[i] as number
+      if (byte >= 0x80) break
+      if (byte === 0) zero = true
+    }
+    if (i === end) return zero ? 'null-character' : undefined
+  }
   const bytes = buf.subarray(start, end)
   // v3.1.1 [MQTT-1.5.3-1], v5 [MQTT-1.5.4-1]: ill-formed UTF-8, including encoded surrogates and overlong forms.
   if (!isUtf8(bytes)) return 'ill-formed'
