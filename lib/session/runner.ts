@@ -40,10 +40,19 @@ export interface JobHandler<S, J extends Job<S>> {
   failed (job: J, action: S, error: unknown): void
 }
 
+/** A queue array that grew beyond this many slots is not kept for the next drain. */
+const MAX_KEPT_QUEUE = 64
+
 export class SerialRunner<S, J extends Job<S>> {
   readonly #handler: JobHandler<S, J>
-  #queue: J[] = []
+  /**
+   * Lists `[#head, #size)` wait or run; slots before `#head` are cleared as lists finish. The
+   * array is kept across drains (a session runs a list or two per message, and a fresh array per
+   * drain was a backing store allocated per message); one that grew large is let go.
+   */
+  #queue: Array<J | undefined> = []
   #head = 0
+  #size = 0
   /** True while lists are being run or one waits on a promise: new lists queue behind. */
   #busy = false
   /** True while the list at the head is part-way through. */
@@ -56,14 +65,16 @@ export class SerialRunner<S, J extends Job<S>> {
   }
 
   /** Lists queued or running. */
-  get pending (): number { return this.#queue.length - this.#head }
+  get pending (): number { return this.#size - this.#head }
 
   /** True while a list is running or waiting: a list enqueued now will not start at once. */
   get busy (): boolean { return this.#busy }
 
   /** Queues a list behind every other; runs it at once if the runner is idle. */
   enqueue (job: J): void {
-    this.#queue.push(job)
+    if (this.#size < this.#queue.length) this.#queue[this.#size] = job
+    else this.#queue.push(job)
+    this.#size++
     if (!this.#busy) this.#drain()
   }
 
@@ -73,13 +84,14 @@ export class SerialRunner<S, J extends Job<S>> {
    */
   enqueueNext (job: J): void {
     this.#queue.splice(this.#head + (this.#running ? 1 : 0), 0, job)
+    this.#size++
     if (!this.#busy) this.#drain()
   }
 
   #drain (): void {
     this.#busy = true
     let thrown: { error: unknown } | undefined
-    while (this.#head < this.#queue.length) {
+    while (this.#head < this.#size) {
       const job = this.#queue[this.#head] as J
       try {
         if (!this.#runJob(job)) return // waiting on a promise, which calls #drain again
@@ -88,8 +100,9 @@ export class SerialRunner<S, J extends Job<S>> {
         thrown ??= { error }
       }
     }
-    this.#queue = []
+    if (this.#queue.length > MAX_KEPT_QUEUE) this.#queue = []
     this.#head = 0
+    this.#size = 0
     this.#busy = false
     if (thrown !== undefined) throw thrown.error
   }
@@ -124,8 +137,7 @@ export class SerialRunner<S, J extends Job<S>> {
         return false
       }
     }
-    this.#head++
-    this.#running = false
+    this.#advance()
     this.#handler.completed(job)
     return true
   }
@@ -135,8 +147,7 @@ export class SerialRunner<S, J extends Job<S>> {
    * moves on. The rest of the list is synchronous (see `detach`), so it runs in one go.
    */
   #detach (job: J, action: S, pending: PromiseLike<void>): void {
-    this.#head++
-    this.#running = false
+    this.#advance()
     const before = this.#tail ?? Promise.resolve()
     const tail: Promise<void> = before.then(() => pending).then(
       () => { this.#finishDetached(job) },
@@ -167,9 +178,14 @@ export class SerialRunner<S, J extends Job<S>> {
     }
   }
 
-  #fail (job: J, action: S, error: unknown): void {
-    this.#head++
+  /** The list at the head is done with (finished, detached or failed): the next one is up. */
+  #advance (): void {
+    this.#queue[this.#head++] = undefined
     this.#running = false
+  }
+
+  #fail (job: J, action: S, error: unknown): void {
+    this.#advance()
     this.#handler.failed(job, action, error)
   }
 }
