@@ -4,10 +4,24 @@
  * subscriber's persistent session.
  */
 import test from 'ava'
+import diagnostics from 'node:diagnostics_channel'
 import { startBroker } from '../_harness/broker.js'
 import { publish, publishPacket, receive, subscribe, text } from '../_harness/flows.js'
 
 const VERSIONS = [4, 5] as const
+
+/** Resolves when the broker reports the session of `clientId` detached (qosmos:broker:disconnect). */
+async function detachedFrom (clientId: string): Promise<void> {
+  const channel = diagnostics.channel('qosmos:broker:disconnect')
+  await new Promise<void>((resolve) => {
+    const listener = (message: unknown): void => {
+      if ((message as { clientId?: string }).clientId !== clientId) return
+      channel.unsubscribe(listener)
+      resolve()
+    }
+    channel.subscribe(listener)
+  })
+}
 
 function persistent (v: 4 | 5, clientId: string): Record<string, unknown> {
   return v === 5 ? { clientId, clean: false, properties: { sessionExpiryInterval: 300 } } : { clientId, clean: false }
@@ -51,7 +65,12 @@ test('v3.1.1 [MQTT-4.6.0-6] [MQTT-4.6.0-1] v5 [MQTT-4.6.0-5] [MQTT-4.6.0-6] orde
       const first = await receive(sub, 10)
       for (const p of first.slice(0, 4)) sub.send({ type: 'puback', packetId: p.packetId as number })
       await sub.quiet(100)
+      // Publish 10..19 only once the broker has detached the session: one routed in the same
+      // loop turn as the lost connection's close could still go out on it, and would then be
+      // resent with DUP on resume, as it must (the race, not the broker, would fail the test).
+      const detached = detachedFrom(clientId)
       sub.destroy()
+      await detached
       for (let i = 10; i < 20; i++) await publish(pub, 'ordr/t', String(i), { qos: 1 })
       const back = await b.client(v)
       t.true((await back.connect(persistent(v, clientId))).sessionPresent)
