@@ -47,8 +47,8 @@ class FloorConnection implements StreamSink {
     for (;;) {
       const frame = readFrame(data, offset)
       if (frame === undefined) break
-      if (frame === null) { this.stream.destroy(); this.relay.drop(this); return }
-      this.#handle(data, frame)
+      if (frame === null) { this.stream.destroy(); this.relay.drop(this) }
+      if (frame === null || !this.#handle(data, frame)) { this.relay.flush(); return }
       offset = frame.end
     }
     if (offset < data.length) this.#pending = data.subarray(offset)
@@ -57,7 +57,8 @@ class FloorConnection implements StreamSink {
 
   streamEnded (): void { this.relay.drop(this) }
 
-  #handle (data: Buffer, f: Frame): void {
+  /** Acts on one packet; false when the connection is gone (DISCONNECT, or a packet it does not know). */
+  #handle (data: Buffer, f: Frame): boolean {
     switch (f.type) {
       case 1: { // CONNECT: protocol name (2-byte length + bytes), then the level
         this.level = data[f.body + 2 + data.readUInt16BE(f.body)] ?? 4
@@ -74,9 +75,10 @@ class FloorConnection implements StreamSink {
       }
       case 8: this.#subscribe(data, f); break
       case 12: this.relay.send(this, PINGRESP); break
-      case 14: this.stream.end(); this.relay.drop(this); break
-      default: this.stream.destroy(); this.relay.drop(this)
+      case 14: this.stream.end(); this.relay.drop(this); return false
+      default: this.stream.destroy(); this.relay.drop(this); return false
     }
+    return true
   }
 
   #publish (data: Buffer, f: Frame): void {
@@ -113,7 +115,7 @@ class FloorConnection implements StreamSink {
     }
     const props = this.level === 5 ? [0] : []
     this.relay.send(this, Buffer.from([0x90, 2 + props.length + granted.length, data[f.body] ?? 0, data[f.body + 1] ?? 0, ...props, ...granted]))
-    for (const sub of this.subscriptions.slice(-granted.length)) this.relay.replayRetained(this, sub)
+    for (const sub of this.subscriptions.slice(this.subscriptions.length - granted.length)) this.relay.replayRetained(this, sub)
   }
 }
 
