@@ -185,7 +185,9 @@ export class PacketDecoder {
         this.#partial = { chunks: [data.subarray(pos)], length: end - pos, need: total, headerLength }
         return
       }
-      if (!this.#decodeFrame(data.subarray(pos, pos + total), headerLength, packets)) return
+      // A read that is exactly one packet (the usual case at a low rate) is its own frame: no view.
+      const frame = pos === 0 && total === end ? data : data.subarray(pos, pos + total)
+      if (!this.#decodeFrame(frame, headerLength, packets)) return
       pos += total
     }
   }
