@@ -15,6 +15,7 @@
 import { createServer } from 'node:net'
 import { acceptRaw, type RawTcpStream } from '../../lib/transport/raw-tcp.js'
 import type { StreamSink } from '../../lib/transport/contract.js'
+import { readVariableByteInteger, vbiSize, VBI_INCOMPLETE, writeVariableByteInteger, type VbiResult } from '../../lib/protocol/frame.js'
 import { filterMatches } from '../../lib/protocol/topics.js'
 import { serve } from './serve.js'
 
@@ -175,57 +176,36 @@ function copyFor (to: FloorConnection, packet: Buffer, qos: number, outQos: numb
     if (qos > 0) copy.writeUInt16BE(to.nextPacketId(), idOffset)
     return copy
   }
-  const body = varintEnd(packet, 1)
-  const head = packet.subarray(body, idOffset)
+  readVariableByteInteger(packet, 1, packet.length, vbi)
+  const head = packet.subarray(1 + vbi.length, idOffset)
   const rest = packet.subarray(idOffset + (qos > 0 ? 2 : 0))
   const length = head.length + (outQos > 0 ? 2 : 0) + rest.length
-  const id = outQos > 0 ? to.nextPacketId() : 0
-  return Buffer.concat([Buffer.from([first]), varint(length), head, outQos > 0 ? Buffer.from([id >> 8, id & 0xff]) : Buffer.alloc(0), rest])
+  const out = Buffer.allocUnsafe(1 + vbiSize(length) + length)
+  out[0] = first
+  let at = writeVariableByteInteger(out, 1, length)
+  at += head.copy(out, at)
+  if (outQos > 0) at = out.writeUInt16BE(to.nextPacketId(), at)
+  rest.copy(out, at)
+  return out
 }
+
+const vbi: VbiResult = { value: 0, length: 0 }
 
 /** The next whole packet at `offset`; undefined when it has not all arrived, null when malformed. */
 function readFrame (data: Buffer, offset: number): Frame | undefined | null {
-  if (offset + 2 > data.length) return undefined
-  let length = 0
-  let at = offset + 1
-  for (let shift = 0; ; shift += 7) {
-    if (shift > 21) return null
-    const byte = data[at++]
-    if (byte === undefined) return undefined
-    length += (byte & 0x7f) << shift
-    if ((byte & 0x80) === 0) break
-  }
-  if (at + length > data.length) return undefined
-  const first = data[offset] ?? 0
-  return { type: first >> 4, flags: first & 0x0f, start: offset, body: at, end: at + length }
+  const r = readVariableByteInteger(data, offset + 1, data.length, vbi)
+  if (r === VBI_INCOMPLETE) return undefined
+  if (r !== 0) return null
+  const body = offset + 1 + vbi.length
+  if (body + vbi.value > data.length) return undefined
+  const first = data[offset] as number
+  return { type: first >> 4, flags: first & 0x0f, start: offset, body, end: body + vbi.value }
 }
 
-/** Where the variable byte integer at `at` ends. */
-function varintEnd (data: Buffer, at: number): number {
-  while (((data[at++] ?? 0) & 0x80) !== 0);
-  return at
-}
-
-/** Skips a variable byte integer length and what it counts (v5 properties). */
+/** Skips a Variable Byte Integer length and what it counts (v5 properties). */
 function skipVarint (data: Buffer, at: number): number {
-  let length = 0
-  for (let shift = 0; shift <= 21; shift += 7) {
-    const byte = data[at++] ?? 0
-    length += (byte & 0x7f) << shift
-    if ((byte & 0x80) === 0) break
-  }
-  return at + length
-}
-
-function varint (n: number): Buffer {
-  const bytes: number[] = []
-  do {
-    let byte = n & 0x7f
-    n >>>= 7
-    if (n > 0) byte |= 0x80
-    bytes.push(byte)
-  } while (n > 0)
-  return Buffer.from(bytes)
+  if (readVariableByteInteger(data, at, data.length, vbi) !== 0) return data.length
+  return at + vbi.length + vbi.value
 }
 
 await serve('floor', async (port) => {
