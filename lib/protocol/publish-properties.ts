@@ -16,17 +16,22 @@
  */
 import { readVariableByteInteger, vbiSize, writeVariableByteInteger, type VbiResult } from './frame.js'
 import type { PublishProperties, UserProperties } from './packets.js'
-import { SUBSCRIPTION_IDENTIFIER_ID, USER_PROPERTY_ID } from './properties.js'
+import { PROPERTY_BY_NAME, SUBSCRIPTION_IDENTIFIER_ID, USER_PROPERTY_ID, type PropertyDef } from './properties.js'
 
 /** `publishPropertiesSize` result for a properties object the fast path leaves to the general path. */
 export const DECLINE = -1
 
-const PAYLOAD_FORMAT_INDICATOR = 0x01
-const MESSAGE_EXPIRY_INTERVAL = 0x02
-const CONTENT_TYPE = 0x03
-const RESPONSE_TOPIC = 0x08
-const CORRELATION_DATA = 0x09
-const TOPIC_ALIAS = 0x23
+/** A property's identifier, from the one table of them (properties.ts). */
+function idOf (name: keyof PublishProperties): number {
+  return (PROPERTY_BY_NAME.get(name) as PropertyDef).id
+}
+
+const PAYLOAD_FORMAT_INDICATOR = idOf('payloadFormatIndicator')
+const MESSAGE_EXPIRY_INTERVAL = idOf('messageExpiryInterval')
+const CONTENT_TYPE = idOf('contentType')
+const RESPONSE_TOPIC = idOf('responseTopic')
+const CORRELATION_DATA = idOf('correlationData')
+const TOPIC_ALIAS = idOf('topicAlias')
 
 type Key = keyof PublishProperties
 type Mutable = { -readonly [K in Key]?: Exclude<PublishProperties[K], undefined> }
