@@ -50,12 +50,15 @@ export function resolveLimits (options: BrokerOptions): ResolvedLimits {
   }
 }
 
+/** Topic names whose matches the broker keeps by default (BrokerOptions.matchCacheSize). */
+export const DEFAULT_MATCH_CACHE_SIZE = 1024
+
 export class BrokerContext {
   readonly limits: ResolvedLimits
   readonly hooks: BrokerHooks
   readonly logger: Logger
   readonly clock: Clock
-  readonly tree = new TopicTree()
+  readonly tree: TopicTree
   readonly retained = new RetainedStore()
   readonly stats = new BrokerStats()
   readonly events: EventEmitter<BrokerEventMap>
@@ -72,6 +75,7 @@ export class BrokerContext {
   constructor (options: BrokerOptions, events: EventEmitter<BrokerEventMap> = new EventEmitter()) {
     this.events = events
     this.limits = resolveLimits(options)
+    this.tree = new TopicTree({ matchCacheSize: options.matchCacheSize ?? DEFAULT_MATCH_CACHE_SIZE })
     this.hooks = options.hooks ?? {}
     this.logger = options.logger ?? silentLogger
     this.clock = options.clock ?? systemClock

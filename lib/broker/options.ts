@@ -116,6 +116,13 @@ export interface BrokerOptions extends BrokerLimits {
   readonly sysInterval?: number
   /** User properties added to every CONNACK (v5). */
   readonly connackUserProperties?: UserProperties
+  /**
+   * Topic names whose subscription matches are kept (an LRU cache, cleared by every subscription
+   * change; a topic enters on its second miss, and the cache steps aside while its hit rate is
+   * low, see lib/broker/topic-tree-cache.ts). A repeated topic is then routed without walking
+   * the topic tree or allocating a match. 0 disables it. Default 1024.
+   */
+  readonly matchCacheSize?: number
 }
 
 export interface ListenOptions {

@@ -39,6 +39,8 @@ export class MatchCache<V> {
   #on = true
   /** Windows left before a probe, while aside. */
   #asideLeft = 0
+  /** The entry last made the most recently used, when it still is. */
+  #newest: string | undefined
 
   constructor (capacity: number, options: MatchCacheOptions = {}) {
     this.#capacity = capacity
@@ -58,9 +60,12 @@ export class MatchCache<V> {
     const value = entries.get(topic)
     if (value !== undefined) {
       this.#hits++
-      if (this.#on) {
+      // Moved to the most recent place, unless it is there already: a delete from a Map this
+      // small allocates a new table, which would be one allocation per publication of one topic.
+      if (this.#on && topic !== this.#newest) {
         entries.delete(topic)
         entries.set(topic, value)
+        this.#newest = topic
       }
     }
     if (++this.#lookups === this.#window) this.#endWindow()
@@ -84,9 +89,11 @@ export class MatchCache<V> {
     const entries = this.#entries
     if (entries.size >= this.#capacity) entries.delete(entries.keys().next().value as string)
     entries.set(topic, value)
+    this.#newest = topic
   }
 
   clear (): void {
+    this.#newest = undefined
     this.#entries.clear()
     this.#seenOnce.clear()
   }

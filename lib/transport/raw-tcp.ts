@@ -107,7 +107,9 @@ export class RawTcpStream implements ByteStream {
   readonly #handle: TcpHandle
   readonly #b: RawTcpBinding
   #sink: StreamSink | undefined
-  #corked: Buffer[] | undefined
+  #corked = false
+  /** What was written while corked: one chunk (the usual case, no array), or several. */
+  #held: Buffer | Buffer[] | undefined
   #pending = 0
   /** 0 open, 1 ending (shutdown sent, draining reads), 2 closed. */
   #state = 0
@@ -140,20 +142,24 @@ export class RawTcpStream implements ByteStream {
     if (err !== 0) this.#fail(uvError(err, 'read'))
   }
 
-  cork (): void { this.#corked ??= [] }
+  cork (): void { this.#corked = true }
 
   uncork (): void {
-    const chunks = this.#corked
-    if (chunks === undefined) return
-    this.#corked = undefined
-    if (chunks.length === 1) this.#send(chunks[0] as Buffer)
-    else if (chunks.length > 1) this.#send(chunks)
+    if (!this.#corked) return
+    this.#corked = false
+    const held = this.#held
+    if (held === undefined) return
+    this.#held = undefined
+    this.#send(held)
   }
 
   write (chunk: Buffer): void {
     if (this.#state !== 0) return
-    if (this.#corked !== undefined) this.#corked.push(chunk)
-    else this.#send(chunk)
+    if (!this.#corked) { this.#send(chunk); return }
+    const held = this.#held
+    if (held === undefined) this.#held = chunk
+    else if (Array.isArray(held)) held.push(chunk)
+    else this.#held = [held, chunk]
   }
 
   end (): void {
@@ -240,7 +246,8 @@ export class RawTcpStream implements ByteStream {
     if (this.#state === 2) return
     this.#state = 2
     this.#reading = false
-    this.#corked = undefined
+    this.#corked = false
+    this.#held = undefined
     const handle = this.#handle
     handle.onread = ignoreRead
     handle.close()

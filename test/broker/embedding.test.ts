@@ -14,6 +14,7 @@ import mqtt from 'mqtt'
 import { createBroker, createMemoryPair } from '../../lib/broker/index.js'
 import type { ClientInfo } from '../../lib/broker/options.js'
 import { ManualClock } from '../../lib/core/clock.js'
+import { InvalidArgumentError } from '../../lib/core/errors.js'
 import { encode, PacketDecoder } from '../../lib/protocol/index.js'
 import type { Packet } from '../../lib/protocol/packets.js'
 import { QOS_TRANSITION_CHANNEL } from '../../lib/session/diagnostics.js'
@@ -33,6 +34,43 @@ test('handle() serves MQTT over any duplex: the in-memory pair carries CONNECT, 
   await waitFor(3)
   t.deepEqual(received.map(p => p.type), ['connack', 'suback', 'publish'])
   await broker.close()
+})
+
+test('the match cache (on by default) follows every subscription change: a warmed topic reaches a new subscriber and not an unsubscribed one', async t => {
+  t.throws(() => createBroker({ matchCacheSize: -1 }), { instanceOf: InvalidArgumentError })
+  for (const options of [{}, { matchCacheSize: 0 }]) {
+    const broker = createBroker(options)
+    const open = (clientId: string): { write: (p: Packet) => void, received: Packet[] } => {
+      const [server, client] = createMemoryPair()
+      broker.handle(server)
+      const decoder = new PacketDecoder({ protocolVersion: 5 })
+      const received: Packet[] = []
+      client.on('data', (chunk: Buffer) => { received.push(...decoder.push(chunk).packets) })
+      const write = (p: Packet): void => { client.write(encode(p, 5)) }
+      write({ type: 'connect', protocolVersion: 5, protocolName: 'MQTT', clientId, clean: true, keepAlive: 0 })
+      return { write, received }
+    }
+    const settle = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)) }
+    const publish = (p: ReturnType<typeof open>, text: string): void => { p.write({ type: 'publish', topic: 'm/1', payload: Buffer.from(text), qos: 0, retain: false, dup: false }) }
+    const texts = (c: ReturnType<typeof open>): string[] => c.received.flatMap(p => p.type === 'publish' ? [p.payload.toString()] : [])
+    const a = open('a')
+    const b = open('b')
+    a.write({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'm/+', qos: 0 }] })
+    await settle()
+    for (const text of ['1', '2', '3']) publish(b, text) // 'm/1' is now a cached match
+    await settle()
+    b.write({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'm/#', qos: 0 }] })
+    await settle()
+    publish(a, '4')
+    await settle()
+    a.write({ type: 'unsubscribe', packetId: 2, topicFilters: ['m/+'] })
+    await settle()
+    publish(b, '5')
+    await settle()
+    t.deepEqual(texts(a), ['1', '2', '3', '4'], JSON.stringify(options))
+    t.deepEqual(texts(b), ['4', '5'], JSON.stringify(options))
+    await broker.close()
+  }
 })
 
 test('typed events tell connect, subscribe, publish, unsubscribe and disconnect, with the client', async t => {

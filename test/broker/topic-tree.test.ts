@@ -342,6 +342,22 @@ test('the match cache evicts the least recently used topic', t => {
   t.not(tree.match('b'), b)
 })
 
+test('the match cache keeps its LRU order through repeated hits on the newest topic', t => {
+  const tree = new TopicTree({ matchCacheSize: 2 })
+  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  tree.subscribe({ clientId: 'a', filter: '#', qos: 0 })
+  const a = warm('a')
+  const b = warm('b')
+  t.is(tree.match('b'), b) // already the newest: left in place
+  t.is(tree.match('b'), b)
+  t.is(tree.match('a'), a) // a becomes the newest, b the oldest
+  warm('c') // evicts b
+  t.is(tree.match('a'), a)
+  t.not(tree.match('b'), b)
+  tree.subscribe({ clientId: 'b', filter: 'a', qos: 1 }) // clears the cache
+  t.deepEqual(tree.match('a').clients.map(c => c.clientId).sort(), ['a', 'b'])
+})
+
 /** A tree whose cache judges its hit rate every 8 lookups and, below 1 in 2, steps aside for 16. */
 function adaptiveTree (): TopicTree {
   const tree = new TopicTree({ matchCacheSize: 8, matchCache: { window: 8, minHitRate: 0.5, bypassWindows: 2 } })
