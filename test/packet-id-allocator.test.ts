@@ -1,4 +1,5 @@
 import test from 'ava'
+import { toPacketId } from '../lib/core/ids.js'
 import { PacketIdAllocator } from '../lib/session/packet-id-allocator.js'
 import { PacketIdExhaustedError, PacketIdInUseError } from '../lib/core/errors.js'
 
@@ -14,8 +15,8 @@ test('never hands out an id still in flight, even after wrapping around', t => {
   t.true(a.release(7))
   t.true(a.release(3))
   // The cursor continues after 65535 and wraps: 3 comes before 7, each handed out once.
-  t.is(a.allocate(), 3)
-  t.is(a.allocate(), 7)
+  t.is(a.allocate(), toPacketId(3))
+  t.is(a.allocate(), toPacketId(7))
   t.throws(() => a.allocate(), { instanceOf: PacketIdExhaustedError })
 })
 
@@ -30,7 +31,7 @@ test('reserve marks restored ids in flight and rejects duplicates', t => {
   const a = new PacketIdAllocator()
   a.reserve(1)
   t.throws(() => a.reserve(1), { instanceOf: PacketIdInUseError })
-  t.is(a.allocate(), 2)
+  t.is(a.allocate(), toPacketId(2))
   t.is(a.size, 2)
   t.false(a.release(9))
   t.throws(() => a.reserve(0), { instanceOf: RangeError })
@@ -55,7 +56,7 @@ test('v3.1.1 [MQTT-2.3.1-2] v5 [MQTT-2.2.1-4] agrees with a reference model acro
       let expected = next
       while (inFlight.has(expected)) expected = expected === 65535 ? 1 : expected + 1
       const id = a.allocate()
-      if (id !== expected) { t.is(id, expected, `step ${step}`); return }
+      if (id !== expected) { t.is(id, toPacketId(expected), `step ${step}`); return }
       inFlight.add(id)
       next = id === 65535 ? 1 : id + 1
     }

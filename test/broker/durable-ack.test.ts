@@ -14,9 +14,9 @@ class HeldStore extends MemoryBackend {
   held: Array<{ what: string, release: () => void, fail: (e: Error) => void }> = []
   holding = false
 
-  #hold<T> (what: string, write: () => T): Promise<T> | T {
+  #hold (what: string, write: () => Promise<void> | void): Promise<void> | void {
     if (!this.holding) return write()
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       this.held.push({ what, release: () => { resolve(write()) }, fail: reject })
     })
   }

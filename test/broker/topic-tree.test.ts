@@ -388,7 +388,7 @@ test('the match cache steps aside on a stream of distinct topics and comes back 
   const results = Array.from({ length: 8 }, () => tree.match('x/hot'))
   t.false(tree.matchCacheBypassed) // 6 hits of 8: stays on
   t.is(results[7], results[2])
-  t.is(tree.match('x/hot'), results[2])
+  t.is(tree.match('x/hot'), results[2]!)
 })
 
 test('the match cache steps aside again when a probe finds the hit rate still low', t => {
@@ -406,7 +406,7 @@ test('while aside the match cache answers from the entries it kept, and a window
   const kept = ['x/h1', 'x/h2', 'x/h3'].map(warm) // admitted: 6 lookups
   distinct(tree, 2, 'u') // ends the window: 8 lookups, no hit
   t.true(tree.matchCacheBypassed)
-  for (let i = 0; i < 7; i++) t.is(tree.match(`x/h${1 + i % 3}`), kept[i % 3])
+  for (let i = 0; i < 7; i++) t.is(tree.match(`x/h${1 + i % 3}`), kept[i % 3]!)
   t.true(tree.matchCacheBypassed)
   tree.match('x/h1') // the 8th hit of the window: back on, long before the pause would end
   t.false(tree.matchCacheBypassed)

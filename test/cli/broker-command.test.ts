@@ -42,7 +42,8 @@ function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocke
       listenWebSocket: async o => { h.calls.push(['listenWebSocket', o]); return await (fail?.listenWebSocket?.(o) ?? address('ws', o)) },
       handle: () => {},
       close: async () => { h.calls.push(['close']) },
-      addresses: []
+      addresses: [],
+      ready: Promise.resolve()
     }
   }
   h.deps = {

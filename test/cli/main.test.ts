@@ -19,7 +19,8 @@ const fakeBroker: Broker = {
   listenWebSocket: async o => ({ protocol: 'ws', host: o?.host ?? '', port: o?.port ?? 0 }),
   handle: () => {},
   close: async () => {},
-  addresses: []
+  addresses: [],
+  ready: Promise.resolve()
 }
 
 test('help, no command and --help print the command list and give 0', async t => {

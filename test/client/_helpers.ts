@@ -2,7 +2,7 @@
 import type { ExecutionContext } from 'ava'
 import { createBroker } from '../../lib/broker/index.js'
 import type { BrokerOptions } from '../../lib/broker/options.js'
-import { connect, type Client, type ClientOptions } from '../../lib/client/index.js'
+import { connect, type Client, type ClientEventMap, type ClientOptions } from '../../lib/client/index.js'
 
 export interface Harness {
   readonly url: string
@@ -50,6 +50,12 @@ export async function within<T> (promise: Promise<T>, ms = 5000, what = 'operati
   try { return await Promise.race([promise, timeout]) } finally { clearTimeout(timer) }
 }
 
-export function once<T extends unknown[]> (emitter: { once: (event: string, listener: (...args: T) => void) => unknown }, event: string): Promise<T> {
-  return new Promise(resolve => { emitter.once(event, (...args: T) => resolve(args)) })
+/** An emitter of the events in `M`, as seen by `once`. */
+interface EmitterOf<M extends { [K in keyof M]: unknown[] }> {
+  once<K extends keyof M> (event: K, listener: (...args: M[K]) => void): unknown
+}
+
+/** Resolves with the arguments of the client's next `event`. */
+export function once<K extends keyof ClientEventMap> (client: EmitterOf<ClientEventMap>, event: K): Promise<ClientEventMap[K]> {
+  return new Promise(resolve => { client.once(event, (...args) => resolve(args)) })
 }

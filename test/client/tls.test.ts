@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
+import type { ExecutionContext } from 'ava'
 import { createBroker } from '../../lib/broker/index.js'
 import { main } from '../../lib/cli/main.js'
 import { connect } from '../../lib/client/index.js'
@@ -21,7 +22,7 @@ test.before(() => {
 })
 test.after.always(() => { rmSync(dir, { recursive: true, force: true }) })
 
-async function tlsBroker (t: Parameters<Parameters<typeof test>[1]>[0]): Promise<{ port: number, subjects: string[] }> {
+async function tlsBroker (t: ExecutionContext): Promise<{ port: number, subjects: string[] }> {
   const subjects: string[] = []
   const broker = createBroker({ hooks: { authenticate: (req) => { subjects.push(String((req.certificate?.subject as { CN?: string } | undefined)?.CN)); return true } } })
   const { port } = await broker.listenTls({ port: 0, host: '127.0.0.1', key: readFileSync(file('server.key')), cert: readFileSync(file('server.crt')), ca: readFileSync(file('ca.crt')), requestCert: true, rejectUnauthorized: true })

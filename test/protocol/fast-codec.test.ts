@@ -5,7 +5,7 @@
  * packet id and DUP and nothing else.
  */
 import test from 'ava'
-import { generate, type Packet as MqttPacket } from 'mqtt-packet'
+import { generate } from 'mqtt-packet'
 import { fromMqttPacket, toMqttPacket } from '../../lib/protocol/codec.js'
 import { encode, encodeRouted } from '../../lib/protocol/encoder.js'
 import { decodeAck, decodePublish, encodeAck, encodePublish, PublishTemplates } from '../../lib/protocol/fast-codec.js'

@@ -7,6 +7,7 @@
  */
 import test from 'ava'
 import { InvalidArgumentError, ReceiveMaximumExceededError, SessionClosedError } from '../../lib/core/errors.js'
+import { toPacketId } from '../../lib/core/ids.js'
 import { Session } from '../../lib/session/session.js'
 import { FakeIo, harness, message, publishPacket } from './_harness.js'
 
@@ -76,8 +77,8 @@ test('a packet id taken by a session that was idle is released once, and the nex
   session.attach(new FakeIo(), { resumed: false })
   t.false(session.releasePacketId(1))
   const id = session.allocatePacketId()
-  t.is(id, 1)
+  t.is(id, toPacketId(1))
   t.true(session.releasePacketId(id))
   t.false(session.releasePacketId(id))
-  t.is(session.allocatePacketId(), 2)
+  t.is(session.allocatePacketId(), toPacketId(2))
 })
