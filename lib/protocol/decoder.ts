@@ -162,7 +162,7 @@ export class PacketDecoder {
         partial.chunks.push(chunk.subarray(0, missing))
         const frame = Buffer.concat(partial.chunks, partial.need)
         this.#partial = undefined
-        if (!this.#decodeFrame(frame, partial.headerLength, packets)) return
+        if (!this.#decodeFrame(frame, 0, partial.headerLength, frame.length, packets)) return
         pos = missing
       }
     }
@@ -185,30 +185,29 @@ export class PacketDecoder {
         this.#partial = { chunks: [data.subarray(pos)], length: end - pos, need: total, headerLength }
         return
       }
-      // A read that is exactly one packet (the usual case at a low rate) is its own frame: no view.
-      const frame = pos === 0 && total === end ? data : data.subarray(pos, pos + total)
-      if (!this.#decodeFrame(frame, headerLength, packets)) return
+      // Decoded in place: no view of the read per packet.
+      if (!this.#decodeFrame(data, pos, headerLength, pos + total, packets)) return
       pos += total
     }
   }
 
-  /** Decodes one complete frame; false (and dead) on failure. */
-  #decodeFrame (frame: Buffer, headerLength: number, packets: Packet[]): boolean {
-    const first = frame[0] as number
+  /** Decodes the complete packet `data[at, end)`; false (and dead) on failure. */
+  #decodeFrame (data: Buffer, at: number, headerLength: number, end: number, packets: Packet[]): boolean {
+    const first = data[at] as number
     const code = first >> 4
     const s = scanScratch
-    const scanError = scanBody(frame, headerLength, code, first & 0x0f, this.#version ?? 4, s)
+    const scanError = scanBody(data, at + headerLength, code, first & 0x0f, this.#version ?? 4, s, end)
     if (scanError !== undefined) { this.#fail(scanError); return false }
     const version = code === PacketCode.connect ? s.level : this.#version as ProtocolVersion
     // The message flow's packets without properties are read by hand (fast-codec.ts).
     let packet: Packet | undefined = code === PacketCode.publish
-      ? decodePublish(frame, headerLength, version)
-      : code >= PacketCode.puback && code <= PacketCode.pubcomp ? decodeAck(frame, headerLength, code, version) : undefined
-    if (packet === undefined && code === PacketCode.auth && frame.length === headerLength) {
+      ? decodePublish(data, headerLength, version, at, end)
+      : code >= PacketCode.puback && code <= PacketCode.pubcomp ? decodeAck(data, headerLength, code, version, at, end) : undefined
+    if (packet === undefined && code === PacketCode.auth && end - at === headerLength) {
       // v5 3.15.2.1: an AUTH with Remaining Length 0 means Success, no properties (mqtt-packet rejects it).
       packet = { type: 'auth', reasonCode: 0 }
     } else if (packet === undefined) {
-      const raw = this.#parse(frame, version)
+      const raw = this.#parse(at === 0 && end === data.length ? data : data.subarray(at, end), version)
       if (raw instanceof QosmosError) { this.#fail(raw); return false }
       const ordered = orderedScratch
       ordered.main = s.props.pairs

@@ -18,14 +18,15 @@ const ACK_TYPES = [undefined, undefined, undefined, undefined, 'puback', 'pubrec
 const vbi: VbiResult = { value: 0, length: 0 }
 
 /**
- * A PUBLISH whose body the raw walk has checked (`frame[headerLength]` starts the Topic Name),
- * v5 properties included.
+ * A PUBLISH whose body the raw walk has checked, v5 properties included. The packet is
+ * `frame[at, end)` (a read may hold several: no view is made of it), `frame[at + headerLength]`
+ * starts the Topic Name.
  */
-export function decodePublish (frame: Buffer, headerLength: number, version: ProtocolVersion): PublishPacket | undefined {
-  const first = frame[0] as number
+export function decodePublish (frame: Buffer, headerLength: number, version: ProtocolVersion, at = 0, end = frame.length): PublishPacket | undefined {
+  const first = frame[at] as number
   const qos = ((first >> 1) & 3) as QoS
-  const topicStart = headerLength + 2
-  const topicEnd = topicStart + frame.readUInt16BE(headerLength)
+  const topicStart = at + headerLength + 2
+  const topicEnd = topicStart + frame.readUInt16BE(at + headerLength)
   let p = topicEnd
   let packetId = 0
   if (qos > 0) {
@@ -37,14 +38,14 @@ export function decodePublish (frame: Buffer, headerLength: number, version: Pro
     // Property Length 0 is one byte 0x00 (no properties object, as on the general path).
     if (frame[p] === 0) p += 1
     else {
-      readVariableByteInteger(frame, p, frame.length, vbi)
+      readVariableByteInteger(frame, p, end, vbi)
       const start = p + vbi.length
       p = start + vbi.value
       properties = readPublishProperties(frame, start, p)
     }
   }
   const topic = frame.toString('utf8', topicStart, topicEnd)
-  const payload = frame.subarray(p)
+  const payload = frame.subarray(p, end)
   const retain = (first & 1) === 1
   const dup = (first & 8) === 8
   // The same shapes, in the same key order, as codec-decode.ts builds.
@@ -58,16 +59,20 @@ export function decodePublish (frame: Buffer, headerLength: number, version: Pro
     : { type: 'publish', topic, payload, qos, retain, dup, packetId }
 }
 
-/** PUBACK, PUBREC, PUBREL or PUBCOMP with no properties (checked by the raw walk); else undefined. */
-export function decodeAck (frame: Buffer, headerLength: number, code: number, version: ProtocolVersion): PublishAckPacket | undefined {
+/**
+ * PUBACK, PUBREC, PUBREL or PUBCOMP with no properties (checked by the raw walk), the packet
+ * being `frame[at, end)`; else undefined.
+ */
+export function decodeAck (frame: Buffer, headerLength: number, code: number, version: ProtocolVersion, at = 0, end = frame.length): PublishAckPacket | undefined {
   const type = ACK_TYPES[code]
   if (type === undefined) return undefined
-  const length = frame.length - headerLength
-  const packetId = frame.readUInt16BE(headerLength)
+  const body = at + headerLength
+  const length = end - body
+  const packetId = frame.readUInt16BE(body)
   if (version !== 5) return length === 2 ? { type, packetId } : undefined
   // v5 3.4.2.1: Reason Code 0x00 when the Remaining Length is 2; a Property Length of 0 adds nothing.
   if (length === 2) return { type, packetId, reasonCode: 0 }
-  if (length === 3 || (length === 4 && frame[headerLength + 3] === 0)) return { type, packetId, reasonCode: frame[headerLength + 2] as number }
+  if (length === 3 || (length === 4 && frame[body + 3] === 0)) return { type, packetId, reasonCode: frame[body + 2] as number }
   return undefined
 }
 

@@ -34,12 +34,11 @@ function trailing (what: string): MalformedPacketError {
 }
 
 /**
- * Walks `frame[start, frame.length)` as the body of a packet of type `code` at `version`
- * (ignored for CONNECT, which announces its own level into `s.level`).
+ * Walks `frame[start, end)` as the body of a packet of type `code` at `version` (ignored for
+ * CONNECT, which announces its own level into `s.level`).
  */
-export function scanBody (frame: Buffer, start: number, code: number, flags: number, version: ProtocolVersion, s: BodyScan): QosmosError | undefined {
+export function scanBody (frame: Buffer, start: number, code: number, flags: number, version: ProtocolVersion, s: BodyScan, end = frame.length): QosmosError | undefined {
   s.reset()
-  const end = frame.length
   const length = end - start
   switch (code) {
     case PacketCode.connect: return scanConnect(frame, start, end, s)
