@@ -192,15 +192,24 @@ export class Connection implements StreamSink, Watched {
   streamData (chunk: Buffer): void {
     if (this.#closed) return
     this.#lastReceived = this.#clock.now()
-    const result = this.#decoder.push(chunk)
+    const decoder = this.#decoder
+    const packets = decoder.decode(chunk)
+    const error = decoder.error
     this.#counters.bytesReceived += chunk.length
-    this.#counters.messagesReceived += result.packets.length
-    const queue = this.#queue ??= []
-    for (const packet of result.packets) {
+    this.#counters.messagesReceived += packets.length
+    for (let i = 0; i < packets.length; i++) {
+      const packet = packets[i] as Packet
       if (packet.type === 'connect') this.#decoderFollows(packet.protocolVersion)
-      queue.push(packet)
     }
-    if (result.error !== undefined) queue.push(result.error)
+    let next = 0
+    if (this.#queue === undefined) {
+      // Nothing waits (the usual case): handled from the decoder's array, no queue made.
+      while (next < packets.length && this.#ready()) this.#handle(packets[next++] as Packet)
+      if (this.#closed || (next === packets.length && error === undefined)) return
+    }
+    const queue = this.#queue ??= []
+    while (next < packets.length) queue.push(packets[next++] as Packet)
+    if (error !== undefined) queue.push(error)
     this.#pump()
   }
 
@@ -216,25 +225,32 @@ export class Connection implements StreamSink, Watched {
   #pump (): void {
     const queue = this.#queue
     if (queue === undefined) return
-    while (!this.#busy && !this.#closed && queue.length > 0) {
+    while (this.#ready() && queue.length > 0) {
       const item = queue.shift() as Packet | QosmosError
       if (item instanceof QosmosError) { this.fail(item); return }
-      let result: void | Promise<void>
-      try {
-        result = this.#handlers.packet(this, item)
-      } catch (err) {
-        this.fail(err)
-        return
-      }
-      if (result !== undefined) {
-        this.#busy = true
-        this.#stream.pause()
-        result.then(() => { this.#resume() }, (err: unknown) => { this.#busy = false; this.fail(err) })
-        return
-      }
+      this.#handle(item)
     }
     // Nothing waits: let the array go (an idle connection keeps none).
     if (queue.length === 0) this.#queue = undefined
+  }
+
+  /** Whether the next packet may be handled now: no handler's promise pending, not closed. */
+  #ready (): boolean { return !this.#busy && !this.#closed }
+
+  /** Hands one packet to its handler; a returned promise holds back the next ones. */
+  #handle (packet: Packet): void {
+    let result: void | Promise<void>
+    try {
+      result = this.#handlers.packet(this, packet)
+    } catch (err) {
+      this.fail(err)
+      return
+    }
+    if (result !== undefined) {
+      this.#busy = true
+      this.#stream.pause()
+      result.then(() => { this.#resume() }, (err: unknown) => { this.#busy = false; this.fail(err) })
+    }
   }
 
   #resume (): void {

@@ -127,14 +127,23 @@ export class PacketDecoder {
   get error (): QosmosError | undefined { return this.#error }
 
   push (chunk: Buffer): DecodeResult {
-    if (this.#error !== undefined) return { packets: [], error: this.#error }
+    const packets = this.decode(chunk)
+    return this.#error === undefined ? { packets } : { packets, error: this.#error }
+  }
+
+  /**
+   * `push` without the result object: the packets complete in this chunk, in order. When the
+   * chunk (or an earlier one) was malformed, `error` is set and the packets are those before it.
+   */
+  decode (chunk: Buffer): Packet[] {
     const packets: Packet[] = []
+    if (this.#error !== undefined) return packets
     try {
       this.#push(chunk, packets)
     } catch (err) {
       this.#error ??= new MalformedPacketError(`undecodable packet: ${String(err)}`, { cause: err })
     }
-    return this.#error === undefined ? { packets } : { packets, error: this.#error }
+    return packets
   }
 
 
