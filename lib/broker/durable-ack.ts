@@ -20,14 +20,15 @@ export class DurableAck {
   /** One more record; the returned callback is called once when it is written (or failed). */
   track (): Done {
     this.#pending++
-    return this.#done
+    // Made on first use: most messages reach no session with a store, and track nothing.
+    return this.#done ??= (error) => { this.#finish(error) }
   }
 
   /** A store change whose result may be a promise. */
   wait (result: Promise<void> | void): void {
     if (result === undefined) return
     this.#pending++
-    result.then(() => { this.#done(undefined) }, (error: unknown) => { this.#done(asError(error)) })
+    result.then(() => { this.#finish(undefined) }, (error: unknown) => { this.#finish(asError(error)) })
   }
 
   /** Called once routing is over: undefined when everything is already written, else a promise. Throws or rejects with the first failure. */
@@ -40,7 +41,9 @@ export class DurableAck {
     return new Promise<void>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
   }
 
-  readonly #done: Done = (error) => {
+  #done: Done | undefined
+
+  #finish (error: Error | undefined): void {
     if (error !== undefined) this.#error ??= error
     if (--this.#pending > 0) return
     if (this.#error !== undefined) this.#reject?.(this.#error)

@@ -5,7 +5,7 @@
 import { assertNever } from '../core/assert-never.js'
 import { UnexpectedPacketError } from '../core/errors.js'
 import { publishPacket } from './publish-packet.js'
-import { isFailureReason, type AwaitingPuback, type SenderEvent, type Transition } from './types.js'
+import { ACCEPTED, isFailureReason, type AwaitingPuback, type SenderEvent, type Transition } from './types.js'
 
 type State = AwaitingPuback | undefined
 
@@ -34,7 +34,7 @@ export function atLeastOnceSender (state: State, event: SenderEvent): Transition
       const reasonString = event.packet.properties?.reasonString
       const outcome = isFailureReason(reasonCode)
         ? (reasonString === undefined ? { ok: false as const, reasonCode: reasonCode as number } : { ok: false as const, reasonCode: reasonCode as number, reasonString })
-        : { ok: true as const }
+        : ACCEPTED
       return { state: undefined, actions: [{ type: 'forget', direction: 'outbound', packetId: state.packetId, outcome }] }
     }
     case 'pubrecReceived':

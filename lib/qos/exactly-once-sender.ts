@@ -7,7 +7,7 @@ import { UnexpectedPacketError } from '../core/errors.js'
 import type { PubrelPacket } from '../protocol/packets.js'
 import { publishPacket } from './publish-packet.js'
 import {
-  REASON_PACKET_ID_NOT_FOUND, REASON_SUCCESS, isFailureReason,
+  ACCEPTED, REASON_PACKET_ID_NOT_FOUND, REASON_SUCCESS, isFailureReason,
   type AwaitingPubcomp, type AwaitingPubrec, type SenderEvent, type Transition
 } from './types.js'
 
@@ -65,7 +65,7 @@ export function exactlyOnceSender (state: Waiting | undefined, event: SenderEven
         throw new UnexpectedPacketError('pubcomp', state.state, 'v5 [MQTT-4.3.3-11] PUBCOMP answers a PUBREL, and none was sent')
       }
       // v5 [MQTT-4.3.3-5]: the PUBREL is acknowledged; the id may be reused.
-      return { state: undefined, actions: [{ type: 'forget', direction: 'outbound', packetId: state.packetId, outcome: { ok: true } }] }
+      return { state: undefined, actions: [{ type: 'forget', direction: 'outbound', packetId: state.packetId, outcome: ACCEPTED }] }
     case 'pubackReceived':
       if (state === undefined) return { state: undefined, actions: [] }
       throw new UnexpectedPacketError('puback', state.state, 'v5 [MQTT-4.3.3-8] a QoS 2 PUBLISH is acknowledged by PUBREC')

@@ -53,6 +53,9 @@ export type FlowOutcome =
   | { readonly ok: true }
   | { readonly ok: false, readonly reasonCode: number, readonly reasonString?: string }
 
+/** The outcome of every flow the receiver accepted: one shared value, not one per flow. */
+export const ACCEPTED: FlowOutcome = Object.freeze({ ok: true })
+
 export type SenderEvent =
   | { readonly type: 'publishRequested', readonly packetId: PacketId, readonly message: ApplicationMessage }
   | { readonly type: 'pubackReceived', readonly packet: PubackPacket }
