@@ -305,7 +305,7 @@ export class Connection implements StreamSink, Watched {
  * continuations queued before the flush share its `writev`; later ones cork again and are
  * flushed by the next microtask.
  */
-const corked: Connection[] = []
+const corked: Array<Connection | undefined> = []
 const RESOLVED = Promise.resolve()
 let flushQueued = false
 
@@ -318,14 +318,21 @@ function corkedThisTurn (connection: Connection): void {
 
 function flushCorked (): void {
   // A flush may make other connections write (a write error closes one, and what follows may
-  // publish); those join the list and are flushed by this same loop.
+  // publish); those join the list and are flushed by this same loop. One that throws (a bug)
+  // must not leave the others corked, nor this list stuck: the error is rethrown at the end.
+  let thrown: { error: unknown } | undefined
   for (let i = 0; i < corked.length; i++) {
     const connection = corked[i] as Connection
-    corked[i] = undefined as unknown as Connection
-    connection.flush()
+    corked[i] = undefined
+    try {
+      connection.flush()
+    } catch (error) {
+      thrown ??= { error }
+    }
   }
   corked.length = 0
   flushQueued = false
+  if (thrown !== undefined) throw thrown.error
 }
 
 const isMqttName = (name: string): boolean => name === 'MQTT' || name === 'MQIsdp'
