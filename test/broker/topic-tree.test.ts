@@ -307,7 +307,7 @@ test('the match cache admits a topic on its second miss and then returns the sto
 
 test('the match cache forgets everything on any change of the subscriptions', t => {
   const tree = new TopicTree({ matchCacheSize: 2 })
-  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  const warm = warmer(tree)
   tree.subscribe({ clientId: 'a', filter: 'x/#', qos: 0 })
   const first = warm('x/1')
   t.is(tree.match('x/1'), first)
@@ -329,10 +329,20 @@ test('the match cache forgets everything on any change of the subscriptions', t 
   t.deepEqual(tree.match('x/1').shares.map(s => s.filter), ['$share/g/x/1'])
 })
 
-test('the match cache evicts the least recently used topic', t => {
+/** Matches a topic twice: it enters the cache on its second miss, so the second result is the cached one. */
+function warmer (tree: TopicTree): (topic: string) => MatchResult {
+  return (topic) => { tree.match(topic); return tree.match(topic) }
+}
+
+/** A tree whose cache holds two topics, with one subscription ('#') that every topic matches. */
+function cacheOfTwo (): { tree: TopicTree, warm: (topic: string) => MatchResult } {
   const tree = new TopicTree({ matchCacheSize: 2 })
-  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
   tree.subscribe({ clientId: 'a', filter: '#', qos: 0 })
+  return { tree, warm: warmer(tree) }
+}
+
+test('the match cache evicts the least recently used topic', t => {
+  const { tree, warm } = cacheOfTwo()
   const a = warm('a')
   const b = warm('b')
   t.is(tree.match('a'), a) // a is now the most recent
@@ -343,9 +353,7 @@ test('the match cache evicts the least recently used topic', t => {
 })
 
 test('the match cache keeps its LRU order through repeated hits on the newest topic', t => {
-  const tree = new TopicTree({ matchCacheSize: 2 })
-  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
-  tree.subscribe({ clientId: 'a', filter: '#', qos: 0 })
+  const { tree, warm } = cacheOfTwo()
   const a = warm('a')
   const b = warm('b')
   t.is(tree.match('b'), b) // already the newest: left in place
@@ -402,7 +410,7 @@ test('the match cache steps aside again when a probe finds the hit rate still lo
 
 test('while aside the match cache answers from the entries it kept, and a window of hits brings it back on', t => {
   const tree = adaptiveTree()
-  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  const warm = warmer(tree)
   const kept = ['x/h1', 'x/h2', 'x/h3'].map(warm) // admitted: 6 lookups
   distinct(tree, 2, 'u') // ends the window: 8 lookups, no hit
   t.true(tree.matchCacheBypassed)
@@ -419,7 +427,7 @@ function untilOn (tree: TopicTree): void {
 
 test('a subscription change while the match cache steps aside still invalidates what it kept', t => {
   const tree = adaptiveTree()
-  const warm = (topic: string): MatchResult => { tree.match(topic); return tree.match(topic) }
+  const warm = warmer(tree)
   const kept = warm('x/1') // cached
   distinct(tree, 6, 'u') // ends the window: 8 lookups, no hit
   t.true(tree.matchCacheBypassed)
