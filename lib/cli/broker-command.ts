@@ -13,7 +13,7 @@ import { loadAclFile } from '../broker/auth/acl-file.js'
 import { describeFsError, loadPasswordFile } from '../broker/auth/password-file.js'
 import { InvalidArgumentError, QosmosError } from '../core/errors.js'
 import type { BrokerPersistence } from '../persistence/contract-broker.js'
-import { openLmdbBackend } from '../persistence/lmdb.js'
+import { openLmdbBackend, type LmdbOptions } from '../persistence/lmdb.js'
 import { formatUsage, parseArgs, usageError } from './args.js'
 import { BROKER_SPEC, resolveBrokerConfig } from './broker-config.js'
 import type { BrokerConfig } from './broker-config.js'
@@ -42,7 +42,7 @@ export interface BrokerCommandDeps {
   /** The listen address when neither flag nor file gives one. Default: :: with IPv6, else 0.0.0.0. */
   readonly defaultHost?: () => string
   /** Opens the durable store in a data directory. Default: the lmdb backend. */
-  readonly openPersistence?: (dir: string) => Promise<BrokerPersistence>
+  readonly openPersistence?: (options: LmdbOptions) => Promise<BrokerPersistence>
 }
 
 /** Where `qosmos broker` keeps its state without --data-dir (relative to the working directory). */
@@ -147,13 +147,14 @@ export async function runBrokerCommand (argv: readonly string[], deps: BrokerCom
   if (!config.memory) {
     const dir = resolve(config.dataDir ?? DEFAULT_DATA_DIR)
     try {
-      persistence = await (deps.openPersistence ?? (path => openLmdbBackend({ path })))(dir)
+      const store: LmdbOptions = config.minFreeDisk === undefined ? { path: dir } : { path: dir, minFreeBytes: config.minFreeDisk }
+      persistence = await (deps.openPersistence ?? openLmdbBackend)(store)
     } catch (e) {
       err(`qosmos broker: ${e instanceof QosmosError || e instanceof Error ? e.message : String(e)}`)
       logger.error({ err: e, dataDir: dir }, 'cannot open the data directory')
       return 1
     }
-    logger.info({ dataDir: dir }, 'state kept in the data directory')
+    logger.info({ dataDir: dir, minFreeDisk: config.minFreeDisk }, 'state kept in the data directory')
   }
   const options: BrokerOptions = persistence === undefined ? built : { ...built, persistence }
   const closeStore = async (): Promise<void> => { await persistence?.close() }

@@ -50,7 +50,8 @@ export const BROKER_SPEC: CommandSpec = {
     path('password-file', 'users and scrypt hashes (see qosmos passwd); clients must log in'),
     path('acl-file', 'mosquitto-style ACL file; what it does not grant is refused'),
     path('data-dir', 'where sessions, queues and retained messages are kept (default ./qosmos-data; locked while in use)', 'DIR'),
-    { name: 'memory', kind: 'boolean', description: 'keep all state in memory only (lost when the broker stops)' }
+    { name: 'memory', kind: 'boolean', description: 'keep all state in memory only (lost when the broker stops)' },
+    { name: 'min-free-disk', kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, valueName: 'BYTES', description: 'free space kept on the data directory\'s disk: a message that would leave less is refused, not acknowledged (default 64 MiB; 0: none)' }
   ]
 }
 
@@ -98,6 +99,8 @@ export interface BrokerConfig {
   readonly dataDir: string | undefined
   /** No durable store: all state in memory. */
   readonly memory: boolean
+  /** Bytes the durable store leaves free on its disk (default: the store's, 64 MiB). */
+  readonly minFreeDisk: number | undefined
   readonly configFile: string | undefined
 }
 
@@ -218,6 +221,8 @@ export function resolveBrokerConfig (args: ParsedArgs, hostDefault: () => string
   const dataDir = stringValue(merged, 'data-dir')
   const memory = booleanValue(merged, 'memory')
   if (memory && dataDir !== undefined) fail('--memory and --data-dir exclude each other')
+  const minFreeDisk = integerValue(merged, 'min-free-disk')
+  if (memory && minFreeDisk !== undefined) fail('--min-free-disk is for the data directory; --memory keeps nothing on disk')
 
   return {
     host: stringValue(merged, 'host') ?? hostDefault(),
@@ -231,6 +236,7 @@ export function resolveBrokerConfig (args: ParsedArgs, hostDefault: () => string
     aclFile: stringValue(merged, 'acl-file'),
     dataDir,
     memory,
+    minFreeDisk,
     configFile
   }
 }

@@ -95,8 +95,17 @@ export class PublishRejectedError extends QosmosError {
 
 /** A storage backend failed; the operation that needed it did not take effect. */
 export class StorageError extends QosmosError {
-  readonly code = 'QOSMOS_STORAGE_ERROR'
-  constructor (message: string, options?: ErrorOptions) { super(message, 0x80, options) }
+  readonly code: string = 'QOSMOS_STORAGE_ERROR'
+  constructor (message: string, options?: ErrorOptions, reasonCode = 0x80) { super(message, reasonCode, options) }
+}
+
+/**
+ * The store refused a write because its disk is (nearly) full, before writing anything (v5
+ * reason 0x97 Quota exceeded). The store stays in service: writes go through once space is freed.
+ */
+export class StorageFullError extends StorageError {
+  override readonly code = 'QOSMOS_STORAGE_FULL'
+  constructor (message: string, options?: ErrorOptions) { super(message, options, 0x97) }
 }
 
 /** A queue reached its configured limit and the publication was dropped (v5 0x97 Quota exceeded). */

@@ -14,9 +14,18 @@ export interface LmdbClientStoreOptions {
   readonly clientId?: string
   /** Skip the sync at commit (a process crash loses nothing, a machine crash may). Default false. */
   readonly noSync?: boolean
+  /**
+   * Bytes left free on the directory's file system (default 64 MiB; 0: no reserve): a publish
+   * that would leave less is refused with a StorageFullError, before anything is written.
+   */
+  readonly minFreeBytes?: number
 }
 
 export async function openLmdbClientStore (options: LmdbClientStoreOptions): Promise<ClientStore> {
-  const backend = await openLmdbBackend({ path: options.path, ...(options.noSync === undefined ? {} : { noSync: options.noSync }) })
+  const backend = await openLmdbBackend({
+    path: options.path,
+    ...(options.noSync === undefined ? {} : { noSync: options.noSync }),
+    ...(options.minFreeBytes === undefined ? {} : { minFreeBytes: options.minFreeBytes })
+  })
   return clientStoreOf(backend, options.clientId ?? 'client')
 }

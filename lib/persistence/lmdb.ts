@@ -21,12 +21,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync } fro
 import { open, type Database, type RootDatabase } from 'lmdb'
 import { StorageError } from '../core/errors.js'
 import type { PacketId } from '../core/ids.js'
-import type { InboundFlow, OutboundFlow } from '../qos/types.js'
+import type { ApplicationMessage, InboundFlow, OutboundFlow } from '../qos/types.js'
 import type { PersistenceBackend, RestoredFlows, SessionFlowStore } from './contract.js'
 import type {
   BrokerPersistence, QueuedMessage, RestoredSession, SessionQueueStore, StoredRetained, StoredSession, StoredSubscription
 } from './contract-broker.js'
 import { lockDataDir, LOCK_FILE, type DataDirLock } from './data-dir-lock.js'
+import { DEFAULT_MIN_FREE_BYTES, DiskSpaceGuard } from './disk-space.js'
 
 export const FORMAT = 'qosmos-broker-store/1'
 /** Sorts after every string and number in an array key: the end of a prefix range. */
@@ -40,6 +41,15 @@ export interface LmdbOptions {
    * crash does not). Default false: commits are durable before their promises resolve.
    */
   readonly noSync?: boolean
+  /**
+   * Bytes the store leaves free on its file system (default 64 MiB; 0: no reserve). A write
+   * that adds data (a message, a flow's start, a session, a subscription) and would leave less
+   * is refused with a StorageFullError before anything is written: nothing refused is
+   * acknowledged, and writes go through again once space is freed. Removals and the steps that
+   * finish a flow already stored still go through. (disk-space.ts says why the store must never
+   * reach a full disk.)
+   */
+  readonly minFreeBytes?: number
 }
 
 interface OutboundRecord { readonly order: number, readonly flow: OutboundFlow }
@@ -70,6 +80,7 @@ export async function openLmdbBackend (options: LmdbOptions): Promise<LmdbBacken
     throw new StorageError(`${dir} is not a qosmos data directory (it holds ${foreign.slice(0, 3).join(', ')}); use an empty or new directory`)
   }
   checkDataFile(dir)
+  const guard = new DiskSpaceGuard({ path: dir, minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES })
   const lock = lockDataDir(dir)
   let root: RootDatabase | undefined
   try {
@@ -87,7 +98,7 @@ export async function openLmdbBackend (options: LmdbOptions): Promise<LmdbBacken
     const format = dbs.meta.get('format')
     if (format === undefined) await dbs.meta.put('format', FORMAT)
     else if (format !== FORMAT) throw new StorageError(`${dir} holds a store of format ${String(format)}, not ${FORMAT}`)
-    return new LmdbBackend(dbs, lock)
+    return new LmdbBackend(dbs, lock, guard)
   } catch (cause) {
     await root?.close().catch(() => {})
     lock.release()
@@ -123,15 +134,17 @@ function checkDataFile (dir: string): void {
 export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   readonly #dbs: Dbs
   readonly #lock: DataDirLock
+  readonly #guard: DiskSpaceGuard
   /** The next first-send order for outbound flows (above every stored one). */
   #order = 1
   #closed = false
   #guarded = false
   #failure: Error | undefined
 
-  constructor (dbs: Dbs, lock: DataDirLock) {
+  constructor (dbs: Dbs, lock: DataDirLock, guard: DiskSpaceGuard) {
     this.#dbs = dbs
     this.#lock = lock
+    this.#guard = guard
     for (const db of [dbs.outbound, dbs.inbound] as Array<Database<{ order: number }, Key>>) {
       for (const { value } of db.getRange()) if (value.order >= this.#order) this.#order = value.order + 1
     }
@@ -144,6 +157,16 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
       throw new StorageError(`the store is out of service since a write failed (${this.#failure.message}); restart once the cause (disk full?) is fixed`, { cause: this.#failure })
     }
     return this.#dbs
+  }
+
+  /**
+   * @internal The databases for a write that adds about `bytes`: throws a StorageFullError,
+   * without writing, when the disk would be left with less than the reserve (minFreeBytes).
+   */
+  dbAdding (bytes: number): Dbs {
+    const dbs = this.db()
+    this.#guard.admit(bytes)
+    return dbs
   }
 
   /** @internal */
@@ -186,9 +209,9 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
    * @internal One write, started by `start` on the open databases, as `track` gives it; a
    * synchronous failure (closed, out of service) becomes a rejection, as from an async method.
    */
-  write (start: (dbs: Dbs) => Promise<unknown>): Promise<void> {
+  write (start: (dbs: Dbs) => Promise<unknown>, adding?: number): Promise<void> {
     try {
-      return this.track(start(this.db()))
+      return this.track(start(adding === undefined ? this.db() : this.dbAdding(adding)))
     } catch (error) {
       return Promise.reject(error)
     }
@@ -198,7 +221,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   queueStore (clientId: string): SessionQueueStore { return new LmdbQueueStore(this, clientId) }
 
   async sessionSaved (session: StoredSession): Promise<void> {
-    await this.track(this.db().sessions.put(session.clientId, session))
+    await this.track(this.dbAdding(RECORD_BYTES + (session.will === undefined ? 0 : messageBytes(session.will))).sessions.put(session.clientId, session))
   }
 
   async sessionEnded (clientId: string): Promise<void> {
@@ -212,7 +235,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   }
 
   async subscriptionAdded (clientId: string, subscription: StoredSubscription): Promise<void> {
-    await this.track(this.db().subs.put([clientId, subscription.topicFilter], subscription))
+    await this.track(this.dbAdding(RECORD_BYTES).subs.put([clientId, subscription.topicFilter], subscription))
   }
 
   async subscriptionRemoved (clientId: string, topicFilter: string): Promise<void> {
@@ -220,8 +243,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   }
 
   async retainedChanged (topic: string, retained: StoredRetained | undefined): Promise<void> {
-    const db = this.db().retained
-    await this.track(retained === undefined ? db.remove(topic) : db.put(topic, retained))
+    await this.track(retained === undefined ? this.db().retained.remove(topic) : this.dbAdding(messageBytes(retained.message)).retained.put(topic, retained))
   }
 
   async restoreSessions (): Promise<readonly RestoredSession[]> {
@@ -283,7 +305,7 @@ class LmdbFlowStore implements SessionFlowStore {
       // calls for one packet id never overlap (contract.ts), so the previous change is committed.
       const order = flow.state === 'AwaitingPubcomp' ? dbs.outbound.get(key)?.order ?? this.#backend.nextOrder() : this.#backend.nextOrder()
       return dbs.outbound.put(key, { order, flow })
-    })
+    }, flow.state === 'AwaitingPubcomp' ? undefined : messageBytes(flow.message)) // AwaitingPubcomp replaces a larger record
   }
 
   outboundFlowEnded (packetId: PacketId): Promise<void> {
@@ -291,7 +313,7 @@ class LmdbFlowStore implements SessionFlowStore {
   }
 
   inboundFlowStarted (flow: InboundFlow): Promise<void> {
-    return this.#backend.write(dbs => dbs.inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }))
+    return this.#backend.write(dbs => dbs.inbound.put([this.#clientId, flow.packetId], { order: this.#backend.nextOrder(), flow }), RECORD_BYTES)
   }
 
   inboundFlowEnded (packetId: PacketId): Promise<void> {
@@ -326,7 +348,7 @@ class LmdbQueueStore implements SessionQueueStore {
   }
 
   async messageQueued (entry: QueuedMessage): Promise<void> {
-    await this.#backend.track(this.#backend.db().queue.put([this.#clientId, entry.seq], entry))
+    await this.#backend.track(this.#backend.dbAdding(messageBytes(entry.message)).queue.put([this.#clientId, entry.seq], entry))
   }
 
   async queuedMessageRemoved (seq: number): Promise<void> {
@@ -362,3 +384,11 @@ async function asStorageError (cause: unknown): Promise<StorageError> {
 }
 
 function ignore (): void {}
+
+/** What the guard counts for a record without a payload (keys, msgpack, LMDB node). */
+const RECORD_BYTES = 256
+
+/** What the guard counts for a record holding a message: payload, topic and properties. */
+function messageBytes (message: Pick<ApplicationMessage, 'topic' | 'payload'>): number {
+  return RECORD_BYTES + message.payload.length + 3 * message.topic.length + 256
+}

@@ -13,6 +13,7 @@ import type { BrokerCommandDeps, RunningBroker } from '../../lib/cli/broker-comm
 import { defaultHost } from '../../lib/cli/broker-config.js'
 import { hashPassword } from '../../lib/broker/auth/password-file.js'
 import { MemoryBackend } from '../../lib/persistence/memory.js'
+import type { LmdbOptions } from '../../lib/persistence/lmdb.js'
 import { StorageError } from '../../lib/core/errors.js'
 
 type Call = ['listen', ListenOptions | undefined] | ['listenTls', TlsListenOptions] | ['listenWebSocket', WebSocketListenOptions | undefined] | ['close']
@@ -27,11 +28,12 @@ interface Harness {
   exits: number[]
   /** Data directories the command opened a store in. */
   stores: string[]
+  storeOptions: LmdbOptions[]
 }
 
 /** A fake createBroker that records what it was asked; `fail` makes a listener reject. */
 function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocket', (o: ListenOptions | undefined) => Promise<ListenerAddress>>>): Harness {
-  const h: Harness = { created: [], calls: [], out: [], err: [], logs: [], exits: [], stores: [], deps: undefined as unknown as BrokerCommandDeps }
+  const h: Harness = { created: [], calls: [], out: [], err: [], logs: [], exits: [], stores: [], storeOptions: [], deps: undefined as unknown as BrokerCommandDeps }
   const address = (protocol: ListenerAddress['protocol'], o: ListenOptions | undefined): ListenerAddress =>
     ({ protocol, host: o?.host ?? '0.0.0.0', port: o?.port === 0 ? 40000 : o?.port ?? 1883 })
   const createBroker = (options: BrokerOptions): Broker => {
@@ -54,7 +56,7 @@ function harness (fail?: Partial<Record<'listen' | 'listenTls' | 'listenWebSocke
     exit: code => h.exits.push(code),
     signals: false,
     defaultHost: () => '0.0.0.0',
-    openPersistence: async dir => { h.stores.push(dir); return new MemoryBackend() }
+    openPersistence: async store => { h.stores.push(store.path); h.storeOptions.push(store); return new MemoryBackend() }
   }
   return h
 }
@@ -315,9 +317,24 @@ test('state is durable by default in ./qosmos-data; --data-dir moves it; --memor
   t.is(c.options.persistence, undefined)
 })
 
+test('--min-free-disk sets the free space the store keeps on its disk; without it the store\'s default applies; with --memory it is refused', async t => {
+  const h1 = harness()
+  await run(h1, ['--log-level', 'silent', '--data-dir', '/var/tmp/q', '--min-free-disk', '1048576'])
+  t.deepEqual(h1.storeOptions, [{ path: '/var/tmp/q', minFreeBytes: 1048576 }])
+  const h2 = harness()
+  await run(h2, ['--log-level', 'silent', '--data-dir', '/var/tmp/q'])
+  t.deepEqual(h2.storeOptions, [{ path: '/var/tmp/q' }])
+  const h3 = harness()
+  const refused = await t.throwsAsync(runBrokerCommand(['--memory', '--min-free-disk', '0'], h3.deps), { instanceOf: InvalidArgumentError })
+  t.is(refused?.message, 'qosmos broker: --min-free-disk is for the data directory; --memory keeps nothing on disk (see qosmos broker --help)')
+  const bad = await t.throwsAsync(runBrokerCommand(['--min-free-disk', '-1'], h3.deps), { instanceOf: InvalidArgumentError })
+  t.regex(bad?.message ?? '', /^qosmos broker: option --min-free-disk must be an integer from 0 to/)
+  t.deepEqual(h3.stores, [])
+})
+
 test('a data directory that cannot be opened (locked, foreign) is one line on stderr and exit code 1, before any listener', async t => {
   const h = harness()
-  h.deps = { ...h.deps, openPersistence: async dir => { throw new StorageError(`the data directory ${dir} is in use by process 4242`) } }
+  h.deps = { ...h.deps, openPersistence: async store => { throw new StorageError(`the data directory ${store.path} is in use by process 4242`) } }
   t.is(await runBrokerCommand(['--log-level', 'silent', '--data-dir', '/srv/q'], h.deps), 1)
   t.deepEqual(h.err, ['qosmos broker: the data directory /srv/q is in use by process 4242'])
   t.deepEqual(h.calls, [])

@@ -7,7 +7,7 @@ import { openLmdbBackend } from '../../lib/persistence/lmdb.js'
 import { startBroker } from '../../spec-tests/_harness/broker.js'
 
 const path = process.argv[2] as string
-const persistence = await openLmdbBackend({ path })
+const persistence = await openLmdbBackend({ path, minFreeBytes: 0 }) // the reserve off: the disk really fills
 const b = await startBroker({ persistence })
 const result = { acknowledged: 0, refused: false, publisherClosed: false, bystanderServed: false, closeError: undefined as string | undefined }
 try {
