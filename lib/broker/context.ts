@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { systemClock, type Clock } from '../core/clock.js'
-import { QosmosError, StorageError } from '../core/errors.js'
+import { QosmosError, StorageError, type StorageFullError } from '../core/errors.js'
 import type { BrokerPersistence } from '../persistence/contract-broker.js'
 import { MemoryBackend } from '../persistence/memory.js'
 import type { ClientSession } from './client-session.js'
@@ -52,6 +52,8 @@ export function resolveLimits (options: BrokerOptions): ResolvedLimits {
 
 /** Topic names whose matches the broker keeps by default (BrokerOptions.matchCacheSize). */
 export const DEFAULT_MATCH_CACHE_SIZE = 1024
+/** At most one "store is full" warning per minute. */
+const FULL_WARNING_MS = 60_000
 
 export class BrokerContext {
   readonly limits: ResolvedLimits
@@ -71,6 +73,8 @@ export class BrokerContext {
   registry!: SessionRegistry
   router!: Router
   #nextAssignedId = 1
+  /** When the last "store is full" warning was logged (one per FULL_WARNING_MS at most). */
+  #fullWarnedAt = Number.NEGATIVE_INFINITY
 
   constructor (options: BrokerOptions, events: EventEmitter<BrokerEventMap> = new EventEmitter()) {
     this.events = events
@@ -104,6 +108,22 @@ export class BrokerContext {
     this.logger.error({ err: error, clientId: cs?.clientId }, 'store write failed')
     this.events.emit('clientError', cs?.info, error)
     cs?.connection?.fail(error)
+  }
+
+  /**
+   * Why a message of `messageBytes` (payload and topic) cannot be accepted now: the store's disk
+   * is below its reserve (BrokerPersistence.checkRoom); undefined when it can. Logged as a
+   * warning at most once per FULL_WARNING_MS, however many messages are refused.
+   */
+  storeFull (messageBytes: number): StorageFullError | undefined {
+    const full = this.store.checkRoom?.(messageBytes)
+    if (full === undefined) return undefined
+    const now = this.clock.now()
+    if (now - this.#fullWarnedAt >= FULL_WARNING_MS) {
+      this.#fullWarnedAt = now
+      this.logger.warn({ err: full }, 'the store is full: QoS 1/2 and retained messages are refused until space is freed')
+    }
+    return full
   }
 
   /** A client identifier for a client that sent none (v5 [MQTT-3.1.3-6]), unique in this broker. */

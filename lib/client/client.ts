@@ -116,6 +116,13 @@ export class Client extends EventEmitter<ClientEventMap> {
     if (this.#state === 'closed' || this.#state === 'ending') throw new ClientClosedError()
     const message = buildMessage(this.#version, topic, payload, options)
     const qos = message.qos
+    // A message the durable store would have to hold (QoS 1/2, or queued while offline) is
+    // refused now, with nothing started, while the store's disk is below its reserve: the client
+    // stays connected and the application decides (StorageFullError).
+    if (qos > 0 || !this.connected) {
+      const full = this.#options.store?.checkRoom?.(message.payload.length + message.topic.length)
+      if (full !== undefined) throw full
+    }
     if (this.#version === 5) checkServerLimits(this.#connack?.properties, message, this.#wire === undefined ? undefined : (p) => (this.#wire as Wire).sizeOf(p))
     await new Promise<void>((resolve, reject) => {
       this.#unsettled++

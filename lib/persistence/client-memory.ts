@@ -2,6 +2,7 @@
  * The client store in memory, and the adapter that makes a client store out of any backend that
  * hands out flow and queue stores by client id (the memory and lmdb backends both do).
  */
+import type { StorageFullError } from '../core/errors.js'
 import type { ClientStore } from './contract-client.js'
 import type { FlowStoreFactory } from './contract.js'
 import type { QueueStoreFactory } from './contract-broker.js'
@@ -9,6 +10,7 @@ import { MemoryBackend } from './memory.js'
 
 export interface ClientStoreBackend extends FlowStoreFactory, QueueStoreFactory {
   close (): Promise<void>
+  checkRoom? (messageBytes: number): StorageFullError | undefined
 }
 
 /** The client store of `clientId` in `backend`; closing it closes the backend. */
@@ -25,7 +27,8 @@ export function clientStoreOf (backend: ClientStoreBackend, clientId: string): C
     messageQueued: (entry) => queue.messageQueued(entry),
     queuedMessageRemoved: (seq) => queue.queuedMessageRemoved(seq),
     restoreQueue: async () => await queue.restoreQueue(),
-    close: async () => { await backend.close() }
+    close: async () => { await backend.close() },
+    ...(backend.checkRoom === undefined ? {} : { checkRoom: (bytes: number) => backend.checkRoom?.(bytes) })
   }
 }
 

@@ -15,6 +15,7 @@
  * Changes for one client id are issued in order and may overlap (a session does not wait for one
  * write before issuing the next): a backend applies them in the order issued.
  */
+import type { StorageFullError } from '../core/errors.js'
 import type { ProtocolVersion, QoS, Will } from '../protocol/packets.js'
 import type { ApplicationMessage } from '../qos/types.js'
 import type { FlowStoreFactory } from './contract.js'
@@ -100,6 +101,12 @@ export interface BrokerStateStore {
 
 /** Everything a broker persists: one object, handed to `createBroker({ persistence })`. */
 export interface BrokerPersistence extends FlowStoreFactory, QueueStoreFactory, BrokerStateStore {
+  /**
+   * Optional, for stores on a disk: why a message of `messageBytes` (payload and topic) would be
+   * refused if it were accepted now (its disk is below the reserve), or undefined. Reserves
+   * nothing; asked before a message is accepted, so that it can be refused cleanly.
+   */
+  checkRoom? (messageBytes: number): StorageFullError | undefined
   /** Completes every write already started (a durable backend syncs); the broker calls it on close. */
   flush (): Promise<void>
   /** Releases the backend's resources; later calls fail with a StorageError. */

@@ -13,6 +13,7 @@
  * ids may (see contract.ts), and a client session runs inbound and outbound lists on separate
  * runners: each call must be atomic on its own.
  */
+import type { StorageFullError } from '../core/errors.js'
 import type { ApplicationMessage } from '../qos/types.js'
 import type { SessionFlowStore } from './contract.js'
 
@@ -34,4 +35,10 @@ export interface ClientStore extends SessionFlowStore {
   restoreQueue (): Promise<readonly ClientQueuedMessage[]>
   /** Completes every write already started and releases the store; later calls fail with a StorageError. */
   close (): Promise<void>
+  /**
+   * Optional, for stores on a disk: why a message of `messageBytes` (payload and topic) would be
+   * refused if it were accepted now (its disk is below the reserve), or undefined. Reserves
+   * nothing; asked before a message is accepted, so that it can be refused cleanly.
+   */
+  checkRoom? (messageBytes: number): StorageFullError | undefined
 }

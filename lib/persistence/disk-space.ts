@@ -7,8 +7,8 @@
  * Why before, not after: LMDB's writer, after a commit of values larger than a page failed on a
  * full disk, corrupts the process heap and the process aborts ("corrupted size vs. prev_size").
  * A store that never lets its disk fill never takes that path. The reserve also leaves room for
- * what must still go through on a nearly full disk: removals (a PUBACK's end of a flow) and
- * session metadata, which shrink or barely grow the file.
+ * what must still go through on a nearly full disk, unguarded: removals (a PUBACK's end of a
+ * flow) and small session and subscription records, which shrink or barely grow the file.
  *
  * The free space is read with statfs at most every `REFRESH_MS`, or sooner when what was
  * admitted since could have used the margin above the reserve; between two looks, each admitted
@@ -22,6 +22,9 @@ export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024
 /** How long a look at the free space is trusted, in milliseconds. */
 export const REFRESH_MS = 100
 const PAGE = 4096
+
+/** What a write of `bytes` may take from the disk: LMDB copies on write, so twice its size and a page. */
+function cost (bytes: number): number { return 2 * bytes + PAGE }
 
 /** Bytes free for an unprivileged writer on the file system holding `path`. */
 export function freeBytes (path: string): number {
@@ -60,24 +63,31 @@ export class DiskSpaceGuard {
   }
 
   /**
-   * Admits a write of about `bytes` or throws StorageFullError. A free-space reading that fails
-   * (the directory is gone) throws it too: nothing is written where nothing can be checked.
+   * Admits a write of about `bytes`, counting it against the free space, or throws
+   * StorageFullError. A free-space reading that fails (the directory is gone) throws it too:
+   * nothing is written where nothing can be checked.
    */
   admit (bytes: number): void {
-    if (this.#minFree === 0) return
-    const cost = 2 * bytes + PAGE
+    const refusal = this.check(bytes)
+    if (refusal !== undefined) throw refusal
+    if (this.#minFree !== 0) this.#left -= cost(bytes)
+  }
+
+  /** Why a write of about `bytes` would be refused now, or undefined; counts nothing against the free space. */
+  check (bytes: number): StorageFullError | undefined {
+    if (this.#minFree === 0) return undefined
+    const needed = cost(bytes)
     const now = this.#now()
-    if (now - this.#lookedAt >= REFRESH_MS || this.#left - cost < this.#minFree) {
+    if (now - this.#lookedAt >= REFRESH_MS || this.#left - needed < this.#minFree) {
       try {
         this.#left = this.#free(this.#path)
       } catch (cause) {
-        throw new StorageFullError(`cannot read the free space of ${this.#path}; the write is refused`, { cause })
+        this.#lookedAt = Number.NEGATIVE_INFINITY
+        return new StorageFullError(`cannot read the free space of ${this.#path}; the write is refused`, { cause })
       }
       this.#lookedAt = now
     }
-    if (this.#left - cost < this.#minFree) {
-      throw new StorageFullError(`the disk holding ${this.#path} is nearly full: ${this.#left} bytes free, and the store keeps ${this.#minFree} free (minFreeBytes); a write of about ${bytes} bytes is refused`)
-    }
-    this.#left -= cost
+    if (this.#left - needed >= this.#minFree) return undefined
+    return new StorageFullError(`the disk holding ${this.#path} is nearly full: ${this.#left} bytes free, and the store keeps ${this.#minFree} free (minFreeBytes); a write of about ${bytes} bytes is refused`)
   }
 }

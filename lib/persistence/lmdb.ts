@@ -19,7 +19,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync } from 'node:fs'
 import { open, type Database, type RootDatabase } from 'lmdb'
-import { StorageError } from '../core/errors.js'
+import { StorageError, type StorageFullError } from '../core/errors.js'
 import type { PacketId } from '../core/ids.js'
 import type { ApplicationMessage, InboundFlow, OutboundFlow } from '../qos/types.js'
 import type { PersistenceBackend, RestoredFlows, SessionFlowStore } from './contract.js'
@@ -43,11 +43,12 @@ export interface LmdbOptions {
   readonly noSync?: boolean
   /**
    * Bytes the store leaves free on its file system (default 64 MiB; 0: no reserve). A write
-   * that adds data (a message, a flow's start, a session, a subscription) and would leave less
-   * is refused with a StorageFullError before anything is written: nothing refused is
-   * acknowledged, and writes go through again once space is freed. Removals and the steps that
-   * finish a flow already stored still go through. (disk-space.ts says why the store must never
-   * reach a full disk.)
+   * that adds a message (queued, in flight, retained, a QoS 2 arrival, a will over 1 KiB) and
+   * would leave less is refused with a StorageFullError before anything is written: nothing
+   * refused is acknowledged, and writes go through again once space is freed. Session and
+   * subscription records, removals and the steps that finish a stored flow still go through,
+   * so clients can reconnect and drain their queues. (disk-space.ts says why the store must
+   * never reach a full disk.)
    */
   readonly minFreeBytes?: number
 }
@@ -169,6 +170,11 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
     return dbs
   }
 
+  /** See BrokerPersistence.checkRoom: a message record of `messageBytes` against the disk's reserve. */
+  checkRoom (messageBytes: number): StorageFullError | undefined {
+    return this.#guard.check(RECORD_BYTES + messageBytes + 256)
+  }
+
   /** @internal */
   nextOrder (): number { return this.#order++ }
 
@@ -221,7 +227,11 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   queueStore (clientId: string): SessionQueueStore { return new LmdbQueueStore(this, clientId) }
 
   async sessionSaved (session: StoredSession): Promise<void> {
-    await this.track(this.dbAdding(RECORD_BYTES + (session.will === undefined ? 0 : messageBytes(session.will))).sessions.put(session.clientId, session))
+    // A session record is small and must go through for a client to reconnect and drain its
+    // queue; only a will large enough to need pages of its own counts against the reserve.
+    const will = session.will
+    const dbs = will !== undefined && will.payload.length > SMALL_VALUE_BYTES ? this.dbAdding(messageBytes(will)) : this.db()
+    await this.track(dbs.sessions.put(session.clientId, session))
   }
 
   async sessionEnded (clientId: string): Promise<void> {
@@ -235,7 +245,7 @@ export class LmdbBackend implements PersistenceBackend, BrokerPersistence {
   }
 
   async subscriptionAdded (clientId: string, subscription: StoredSubscription): Promise<void> {
-    await this.track(this.dbAdding(RECORD_BYTES).subs.put([clientId, subscription.topicFilter], subscription))
+    await this.track(this.db().subs.put([clientId, subscription.topicFilter], subscription))
   }
 
   async subscriptionRemoved (clientId: string, topicFilter: string): Promise<void> {
@@ -387,6 +397,8 @@ function ignore (): void {}
 
 /** What the guard counts for a record without a payload (keys, msgpack, LMDB node). */
 const RECORD_BYTES = 256
+/** A will payload up to this size keeps a session record within one LMDB page. */
+const SMALL_VALUE_BYTES = 1024
 
 /** What the guard counts for a record holding a message: payload, topic and properties. */
 function messageBytes (message: Pick<ApplicationMessage, 'topic' | 'payload'>): number {

@@ -127,6 +127,9 @@ export class Session {
   /** An id for a SUBSCRIBE or UNSUBSCRIBE, from the allocator PUBLISH uses (v5 [MQTT-2.2.1-3]). */
   allocatePacketId (): PacketId { return this.#activate().allocatePacketId() }
 
+  /** True while a QoS 2 message with this id was received and its PUBREL has not arrived: a PUBLISH with it is a resend. */
+  holdsInbound (packetId: number): boolean { return this.#active?.holdsInbound(packetId) ?? false }
+
   /** Frees an id from `allocatePacketId` once its SUBACK/UNSUBACK arrived; false if it was not in flight. */
   releasePacketId (packetId: number): boolean { return this.#active?.releasePacketId(packetId) ?? false }
 
@@ -341,6 +344,8 @@ class ActiveSession {
 
   /** An id for a SUBSCRIBE or UNSUBSCRIBE, from the allocator PUBLISH uses (v5 [MQTT-2.2.1-3]). */
   allocatePacketId (): PacketId { return this.#ids.allocate() }
+
+  holdsInbound (packetId: number): boolean { return this.#inbound.has(packetId) }
 
   /** Frees an id from `allocatePacketId` once its SUBACK/UNSUBACK arrived; false if it was not in flight. */
   releasePacketId (packetId: number): boolean {
