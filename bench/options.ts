@@ -3,13 +3,14 @@ import { resolve } from 'node:path'
 import { SCENARIOS, type BenchQoS, type MqttLevel, type ScenarioName } from './lib/types.js'
 
 /**
- * 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs;
+ * 'baseline' is qosmos from another checkout (--baseline DIR), for before/after runs, and
+ * 'baseline-lmdb' the same on the durable lmdb store;
  * 'qosmos-lmdb' is qosmos on the durable lmdb store (acknowledging after durable writes);
  * 'floor' is no broker but a bare relay (servers/floor.ts): what the Node runtime alone costs.
  */
-export type BrokerName = 'qosmos' | 'qosmos-lmdb' | 'baseline' | 'aedes' | 'mosquitto' | 'floor'
+export type BrokerName = 'qosmos' | 'qosmos-lmdb' | 'baseline' | 'baseline-lmdb' | 'aedes' | 'mosquitto' | 'floor'
 /** Every broker, in table order. */
-export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'qosmos-lmdb', 'baseline', 'aedes', 'mosquitto', 'floor']
+export const BROKER_NAMES: readonly BrokerName[] = ['qosmos', 'qosmos-lmdb', 'baseline', 'baseline-lmdb', 'aedes', 'mosquitto', 'floor']
 const DEFAULT_BROKERS: readonly BrokerName[] = ['qosmos', 'aedes', 'mosquitto']
 
 export interface BenchOptions {
@@ -53,10 +54,11 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick                 short runs, small counts, one round (about two minutes)
-  --brokers a,b,c         of qosmos,qosmos-lmdb,aedes,mosquitto,baseline,floor (default: qosmos,
-                          aedes,mosquitto, plus baseline when --baseline is given); qosmos-lmdb is
-                          qosmos on the durable lmdb store; floor is a bare relay on the same TCP
-                          transport, no broker: what the Node runtime alone costs (servers/floor.ts)
+  --brokers a,b,c         of qosmos,qosmos-lmdb,aedes,mosquitto,baseline,baseline-lmdb,floor
+                          (default: qosmos,aedes,mosquitto, plus baseline when --baseline is given);
+                          qosmos-lmdb is qosmos on the durable lmdb store, baseline-lmdb the
+                          baseline on it; floor is a bare relay on the same TCP transport, no
+                          broker: what the Node runtime alone costs (servers/floor.ts)
   --scenarios a,b         of ${SCENARIOS.join(',')} (default: all)
   --qos 0,1,2             QoS levels of fan-in and fan-out (default: 0,1,2)
   --protocol 3.1.1,5      MQTT versions (default: both)
@@ -135,7 +137,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions | 'help' {
     return value === undefined ? (quick ? small : full) : positive(value, key)
   }
   const brokersWanted = get('brokers')
-  if (brokersWanted?.split(',').includes('baseline') === true && get('baseline') === undefined) throw new Error('--brokers baseline needs --baseline DIR')
+  if (brokersWanted?.split(',').some(b => b === 'baseline' || b === 'baseline-lmdb') === true && get('baseline') === undefined) throw new Error('--brokers baseline and baseline-lmdb need --baseline DIR')
   const qos = list<BenchQoS>(get('qos') ?? '0,1,2', [0, 1, 2], (item) => ({ 0: 0, 1: 1, 2: 2 } as Record<string, BenchQoS>)[item], 'qos')
   const durationMs = number('duration', 5, 1.5) * 1000
   return {

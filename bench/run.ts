@@ -14,7 +14,7 @@ import { caseTitle, medians, ratios, renderCase, type CaseKey, type CaseReport, 
 import type { MqttLevel, ScenarioSpec } from './lib/types.js'
 
 /** What each broker speaks: aedes 1.x has no MQTT 5.0. */
-const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], 'qosmos-lmdb': [4, 5], baseline: [4, 5], aedes: [4], mosquitto: [4, 5], floor: [4, 5] }
+const LEVELS: Record<BrokerName, readonly MqttLevel[]> = { qosmos: [4, 5], 'qosmos-lmdb': [4, 5], baseline: [4, 5], 'baseline-lmdb': [4, 5], aedes: [4], mosquitto: [4, 5], floor: [4, 5] }
 
 function cases (options: BenchOptions): CaseKey[] {
   const out: CaseKey[] = []

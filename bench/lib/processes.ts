@@ -69,7 +69,7 @@ function packageVersion (path: string): string {
 }
 
 function versionOf (name: BrokerName): string {
-  if (name === 'qosmos' || name === 'qosmos-lmdb' || name === 'baseline' || name === 'floor') return packageVersion(`${REPO_ROOT}package.json`)
+  if (name === 'qosmos' || name === 'qosmos-lmdb' || name === 'baseline' || name === 'baseline-lmdb' || name === 'floor') return packageVersion(`${REPO_ROOT}package.json`)
   if (name === 'aedes') return packageVersion(`${REPO_ROOT}node_modules/aedes/package.json`)
   const binary = mosquittoBinary()
   return binary === undefined ? 'not installed' : mosquittoVersion(binary)
@@ -92,16 +92,17 @@ export interface BrokerSettings {
  * `tsx`. qosmos and baseline may come from other checkouts.
  */
 function serverCommand (name: Exclude<BrokerName, 'mosquitto'>, settings: BrokerSettings): string[] {
-  const checkout = name === 'baseline' ? settings.baselineDir ?? REPO_ROOT : name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosDir ?? REPO_ROOT : REPO_ROOT
-  const script = name === 'baseline' || name === 'qosmos-lmdb' ? 'qosmos' : name
-  const args = name === 'qosmos-lmdb' ? ['--store', 'lmdb'] : []
+  const baseline = name === 'baseline' || name === 'baseline-lmdb'
+  const checkout = baseline ? settings.baselineDir ?? REPO_ROOT : name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosDir ?? REPO_ROOT : REPO_ROOT
+  const script = baseline || name === 'qosmos-lmdb' ? 'qosmos' : name
+  const args = name === 'qosmos-lmdb' || name === 'baseline-lmdb' ? ['--store', 'lmdb'] : []
   if (settings.tsx === true) return ['--import', 'tsx', `${checkout.endsWith('/') ? checkout : `${checkout}/`}bench/servers/${script}.ts`, ...args]
   return [`${buildCheckout(checkout)}/bench/servers/${script}.js`, ...args]
 }
 
 export async function startBroker (name: BrokerName, settings: BrokerSettings): Promise<RunningBroker> {
   if (name === 'mosquitto') return await startMosquitto(settings.window)
-  if (name === 'baseline' && settings.baselineDir === undefined) throw new Error('no --baseline DIR given')
+  if ((name === 'baseline' || name === 'baseline-lmdb') && settings.baselineDir === undefined) throw new Error('no --baseline DIR given')
   const command = serverCommand(name, settings)
   const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${settings.profileDir}/${name}`]
   const flags = name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosNodeFlags ?? [] : []

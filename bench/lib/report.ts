@@ -111,9 +111,15 @@ function value (m: Medians | undefined, figure: string): number | undefined {
 
 export function ratios (report: CaseReport): Record<string, Record<string, number>> {
   const byBroker = new Map(report.cells.map((cell) => [cell.broker, medians(cell.runs)]))
-  const ours = byBroker.get('qosmos')
   const out: Record<string, Record<string, number>> = {}
-  for (const other of ['qosmos-lmdb', 'baseline', 'aedes', 'mosquitto', 'floor'] as const) {
+  // qosmos against everything; the durable store against its baseline and aedes (the durable goal).
+  const pairs = [
+    ...(['qosmos-lmdb', 'baseline', 'aedes', 'mosquitto', 'floor'] as const).map(other => ['qosmos', other] as const),
+    ['qosmos-lmdb', 'baseline-lmdb'] as const,
+    ['qosmos-lmdb', 'aedes'] as const
+  ]
+  for (const [name, other] of pairs) {
+    const ours = byBroker.get(name)
     const theirs = byBroker.get(other)
     if (ours === undefined || theirs === undefined) continue
     const entry: Record<string, number> = {}
@@ -122,7 +128,7 @@ export function ratios (report: CaseReport): Record<string, Record<string, numbe
       const b = theirs[figure]
       if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0) entry[label] = a / b
     }
-    out[`qosmos/${other}`] = entry
+    out[`${name}/${other}`] = entry
   }
   return out
 }
