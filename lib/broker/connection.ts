@@ -363,5 +363,3 @@ function withoutProblemInformation (packet: Packet): Packet {
   return { ...packet, properties: rest } as Packet
 }
 
-/** The network connection ended without a DISCONNECT. */
-/** The client was silent longer than 1.5 times its Keep Alive. */
