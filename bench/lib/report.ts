@@ -73,7 +73,8 @@ const COLUMNS: Record<ScenarioSpec['scenario'], Column[]> = {
   ],
   idle: [
     { head: 'conns', figure: 'idle.connections', digits: 0 }, { head: 'KiB/conn', figure: 'idle.kibPerConnection', digits: 1 },
-    { head: 'next N KiB/conn', figure: 'idle.marginalKibPerConnection', digits: 1 },
+    { head: 'N->2N KiB/conn', figure: 'idle.secondBatchKibPerConnection', digits: 1 },
+    { head: '2N->3N KiB/conn', figure: 'idle.marginalKibPerConnection', digits: 1 },
     { head: 'RSS before MiB', figure: 'idle.rssBeforeKiB', digits: 1 }, { head: 'RSS after MiB', figure: 'idle.rssAfterKiB', digits: 1 },
     { head: 'conn/s', figure: 'idle.connectsPerSec', digits: 0 }, { head: 'cpu µs/conn', figure: 'idle.brokerCpuUsPerConnection', digits: 1 },
     { head: 'load cpu%', figure: 'loadCpuPercent', digits: 0 }
@@ -99,7 +100,7 @@ const RATIOS: Record<ScenarioSpec['scenario'], Array<{ label: string, figure: st
   fanin: [{ label: 'msg/s', figure: 'deliveredPerSec' }, { label: 'cpu/msg', figure: 'brokerCpuUsPerDelivery' }],
   fanout: [{ label: 'msg/s', figure: 'deliveredPerSec' }, { label: 'cpu/msg', figure: 'brokerCpuUsPerDelivery' }],
   latency: [{ label: 'p50', figure: 'latency.p50Ms' }, { label: 'p99', figure: 'latency.p99Ms' }, { label: 'cpu/msg', figure: 'brokerCpuUsPerDelivery' }],
-  idle: [{ label: 'KiB/conn', figure: 'idle.kibPerConnection' }, { label: 'next N KiB/conn', figure: 'idle.marginalKibPerConnection' }, { label: 'cpu/conn', figure: 'idle.brokerCpuUsPerConnection' }],
+  idle: [{ label: 'KiB/conn', figure: 'idle.kibPerConnection' }, { label: '2N->3N KiB/conn', figure: 'idle.marginalKibPerConnection' }, { label: 'cpu/conn', figure: 'idle.brokerCpuUsPerConnection' }],
   retained: [{ label: 'time to all', figure: 'retained.timeToAllMs' }, { label: 'cpu/msg', figure: 'brokerCpuUsPerDelivery' }]
 }
 

@@ -67,10 +67,12 @@ export interface ScenarioResult {
     readonly rssBeforeKiB: number
     readonly rssAfterKiB: number
     readonly kibPerConnection: number
+    /** The same count again on top: RSS growth per connection from N to 2N connections. */
+    readonly secondBatchKibPerConnection: number
     /**
-     * The same count again on top: RSS growth per connection from N to 2N connections, the cost
-     * of one more idle connection once the runtime's fixed costs (a Node broker's young
-     * generation grows under the first burst and stays) are paid. NaN when not measured.
+     * And again: RSS growth per connection from 2N to 3N, the cost of one more idle connection
+     * once the runtime's fixed costs are paid (a Node broker's young generation grows under the
+     * first bursts, sometimes into the second, and stays). NaN when not measured.
      */
     readonly marginalKibPerConnection: number
     readonly connectsPerSec: number

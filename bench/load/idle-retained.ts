@@ -1,13 +1,16 @@
 /**
  * idle: N connections that only CONNECT (keep alive 60 s) and stay; the broker's VmRSS before
- * and after gives its memory per connection from a fresh start. Then N more on top: the RSS
- * growth from N to 2N gives the marginal memory per connection, without the fixed costs paid once.
+ * and after gives its memory per connection from a fresh start. Then N more on top, twice: the
+ * RSS growth from 2N to 3N gives the marginal memory per connection, without the fixed costs
+ * paid once. (From N to 2N is not enough: a Node broker's young generation may finish growing
+ * during the second batch rather than the first, a fixed cost that would then be counted there.)
  * retained: R retained messages stored (QoS 1, windowed, all acknowledged), then ONE new client
  * subscribes to a wildcard covering them; the time until it holds all R is measured.
  */
 import { performance } from 'node:perf_hooks'
 import { openFilesLimit, processRssKiB } from '../lib/proc.js'
 import type { ScenarioResult, ScenarioSpec } from '../lib/types.js'
+import type { LoadClient } from './client.js'
 import { PublishTemplate } from './codec.js'
 import { coarseCpuNote, connectClient, connectMany, disconnectAll, sleep, snapshot, waitUntil, windowFigures } from './common.js'
 import { Publisher, Receipts } from './flow.js'
@@ -25,9 +28,9 @@ export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
       wanted = Math.max(1, limit - FD_HEADROOM)
       notes.push(`open-files limit ${limit} allows only ${wanted} of ${spec.connections} connections (raise ulimit -n)`)
     }
-    if (limit - FD_HEADROOM < 2 * wanted && marginal) {
+    if (limit - FD_HEADROOM < 3 * wanted && marginal) {
       marginal = false
-      notes.push(`open-files limit ${limit} leaves no room for ${wanted} more: marginal memory not measured (raise ulimit -n)`)
+      notes.push(`open-files limit ${limit} leaves no room for ${2 * wanted} more: marginal memory not measured (raise ulimit -n)`)
     }
   }
   await sleep(300)
@@ -40,14 +43,19 @@ export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
   const after = snapshot(spec.brokerPid, clients.length)
   const rssAfter = processRssKiB(spec.brokerPid) ?? Number.NaN
   notes.push(...coarseCpuNote(before, after))
-  let marginalKibPerConnection = Number.NaN
-  const more = marginal ? await connectMany(spec, `${spec.runId}-idle2`, wanted, 100) : { clients: [], failures: [] }
-  if (more.failures.length > 0) notes.push(`${more.failures.length} of the second ${wanted} connections failed: ${more.failures[0] ?? ''}`)
-  if (more.clients.length > 0) {
+  // The second and third batches: KiB per connection of each, from the RSS growth it caused.
+  const batches: Array<{ readonly clients: LoadClient[], readonly kib: number }> = []
+  let rssLast = rssAfter
+  for (const name of ['second', 'third'] as const) {
+    if (!marginal) break
+    const more = await connectMany(spec, `${spec.runId}-idle-${name}`, wanted, 100)
+    if (more.failures.length > 0) notes.push(`${more.failures.length} of the ${name} ${wanted} connections failed: ${more.failures[0] ?? ''}`)
     await sleep(1000)
-    marginalKibPerConnection = ((processRssKiB(spec.brokerPid) ?? Number.NaN) - rssAfter) / more.clients.length
+    const rss = processRssKiB(spec.brokerPid) ?? Number.NaN
+    batches.push({ clients: more.clients, kib: more.clients.length > 0 ? (rss - rssLast) / more.clients.length : Number.NaN })
+    rssLast = rss
   }
-  const all = [...clients, ...more.clients]
+  const all = [...clients, ...batches.flatMap(b => b.clients)]
   const stillOpen = all.filter((c) => !c.closed).length
   if (stillOpen < all.length) notes.push(`${all.length - stillOpen} idle connections closed by the broker`)
   await disconnectAll(all)
@@ -67,7 +75,8 @@ export async function runIdle (spec: ScenarioSpec): Promise<ScenarioResult> {
       rssBeforeKiB: rssBefore,
       rssAfterKiB: rssAfter,
       kibPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
-      marginalKibPerConnection,
+      secondBatchKibPerConnection: batches[0]?.kib ?? Number.NaN,
+      marginalKibPerConnection: batches[1]?.kib ?? Number.NaN,
       connectsPerSec: figures.deliveredPerSec,
       brokerCpuUsPerConnection: figures.brokerCpuUsPerDelivery
     },
