@@ -69,7 +69,7 @@ function packageVersion (path: string): string {
 }
 
 function versionOf (name: BrokerName): string {
-  if (name === 'qosmos' || name === 'qosmos-lmdb' || name === 'baseline' || name === 'baseline-lmdb' || name === 'floor') return packageVersion(`${REPO_ROOT}package.json`)
+  if (name !== 'aedes' && name !== 'mosquitto') return packageVersion(`${REPO_ROOT}package.json`)
   if (name === 'aedes') return packageVersion(`${REPO_ROOT}node_modules/aedes/package.json`)
   const binary = mosquittoBinary()
   return binary === undefined ? 'not installed' : mosquittoVersion(binary)
@@ -87,22 +87,26 @@ export interface BrokerSettings {
   readonly tsx?: boolean
 }
 
+/** qosmos from the --baseline checkout, in memory or on lmdb. */
+const isBaseline = (name: BrokerName): boolean => name === 'baseline' || name === 'baseline-lmdb'
+
 /**
  * The node arguments that start a Node broker: its server script, compiled (build.ts) unless
  * `tsx`. qosmos and baseline may come from other checkouts.
  */
 function serverCommand (name: Exclude<BrokerName, 'mosquitto'>, settings: BrokerSettings): string[] {
-  const baseline = name === 'baseline' || name === 'baseline-lmdb'
+  const baseline = isBaseline(name)
   const checkout = baseline ? settings.baselineDir ?? REPO_ROOT : name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosDir ?? REPO_ROOT : REPO_ROOT
-  const script = baseline || name === 'qosmos-lmdb' ? 'qosmos' : name
-  const args = name === 'qosmos-lmdb' || name === 'baseline-lmdb' ? ['--store', 'lmdb'] : []
+  const durable = name === 'qosmos-lmdb' || name === 'baseline-lmdb'
+  const script = baseline || durable ? 'qosmos' : name
+  const args = durable ? ['--store', 'lmdb'] : []
   if (settings.tsx === true) return ['--import', 'tsx', `${checkout.endsWith('/') ? checkout : `${checkout}/`}bench/servers/${script}.ts`, ...args]
   return [`${buildCheckout(checkout)}/bench/servers/${script}.js`, ...args]
 }
 
 export async function startBroker (name: BrokerName, settings: BrokerSettings): Promise<RunningBroker> {
   if (name === 'mosquitto') return await startMosquitto(settings.window)
-  if ((name === 'baseline' || name === 'baseline-lmdb') && settings.baselineDir === undefined) throw new Error('no --baseline DIR given')
+  if (isBaseline(name) && settings.baselineDir === undefined) throw new Error('no --baseline DIR given')
   const command = serverCommand(name, settings)
   const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${settings.profileDir}/${name}`]
   const flags = name === 'qosmos' || name === 'qosmos-lmdb' ? settings.qosmosNodeFlags ?? [] : []

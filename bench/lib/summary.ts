@@ -129,8 +129,9 @@ function goals (cases: readonly Case[], who: 'qosmos' | 'floor' = 'qosmos'): str
     if (ours === undefined) continue
     lines.push(`| idle (${mqtt(c.level)}): <= 2 KiB per connection, from a fresh start | ${fmt(ours, 1)} KiB | ${ours <= 2 ? 'yes' : 'no'} |`)
     const m = c.brokers[who]?.median
-    const next = m === undefined ? undefined : batches(m).third ?? batches(m).second
-    const span = m !== undefined && batches(m).third !== undefined ? '2N to 3N' : 'N to 2N'
+    if (m === undefined) continue
+    const { second, third } = batches(m)
+    const [span, next] = third === undefined ? ['N to 2N', second] : ['2N to 3N', third]
     if (next !== undefined && Number.isFinite(next)) lines.push(`| idle (${mqtt(c.level)}): <= 2 KiB per connection, ${span} | ${fmt(next, 1)} KiB | ${next <= 2 ? 'yes' : 'no'} |`)
   }
   return lines
